@@ -1,0 +1,102 @@
+// include/linux/kvm_host.h: struct kvm, struct kvm_memslots, struct
+// kvm_memory_slot, struct kvm_vcpu, as far as the modeled races need them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/oracles_config.hpp"
+#include "model/variants.hpp"
+#include "model/x86/kvm_host.hpp"
+#include "sim/sync/lock.hpp"
+#include "sim/sync/shared.hpp"
+#include "sim/sync/srcu.hpp"
+
+namespace model {
+
+using gfn_t = uint64_t;
+using gpa_t = uint64_t;
+using hva_t = uint64_t;
+using pfn_t = uint64_t;
+
+inline constexpr unsigned PAGE_SHIFT = 12;
+inline constexpr uint64_t PAGE_SIZE = 1ULL << PAGE_SHIFT;
+inline constexpr uint64_t PAGE_MASK = ~(PAGE_SIZE - 1);
+
+inline constexpr uint32_t KVM_MEMSLOT_INVALID = 1U << 16;
+
+struct kvm_memory_slot {
+  gfn_t base_gfn = 0;
+  uint64_t npages = 0;  // 0: the slot is unused
+  hva_t userspace_addr = 0;
+  uint32_t flags = 0;
+  int id = 0;
+};
+
+// One published (or being built) memslots array. The slots themselves are
+// never written after publication; only the generation is (ee3d1570b586
+// increments it in place), so it alone is a shared variable.
+struct kvm_memslots : sim::Object {
+  kvm_memslots(std::string name, uint64_t generation)
+      : sim::Object(name), generation(name + "->generation", generation) {}
+
+  sim::Shared<uint64_t> generation;
+  std::vector<kvm_memory_slot> memslots;  // indexed by slot id
+};
+
+// The userspace argument of KVM_SET_USER_MEMORY_REGION.
+struct kvm_userspace_memory_region {
+  uint32_t slot = 0;
+  uint32_t flags = 0;
+  gpa_t guest_phys_addr = 0;
+  uint64_t memory_size = 0;  // 0 deletes the slot
+  hva_t userspace_addr = 0;
+};
+
+struct kvm;
+
+struct kvm_vcpu {
+  kvm_vcpu(struct kvm* k, int id) : kvm(k), vcpu_id(id) {}
+  struct kvm* kvm;
+  int vcpu_id;
+  uint64_t srcu_idx = 0;
+  kvm_vcpu_arch arch;
+  // Model state, not kernel state: the emulator completed the guest's
+  // access, so the vCPU does not retry it in guest mode.
+  bool access_emulated = false;
+};
+
+// What the oracles know that the kernel does not: ground truth about
+// memslot updates, kept without scheduling points.
+struct kvm_ghost {
+  bool memslot_update_in_flight = false;
+};
+
+struct kvm {
+  kvm(const Variant& v, uint64_t nr_gfns)
+      : variant(v),
+        memslots("kvm->memslots", nullptr),
+        srcu("kvm->srcu"),
+        slots_lock("kvm->slots_lock"),
+        mmu_lock("kvm->mmu_lock"),
+        arch(nr_gfns) {}
+
+  const Variant& variant;
+  sim::Shared<kvm_memslots*> memslots;  // rcu_assign_pointer / srcu_dereference
+  sim::Srcu srcu;
+  sim::Mutex slots_lock;
+  sim::Spinlock mmu_lock;
+  kvm_arch arch;
+  std::vector<std::unique_ptr<kvm_vcpu>> vcpus;
+
+  // Every memslots array ever allocated, freed with the VM (their contents
+  // stay readable after kfree in the model; SRCU is what makes that safe).
+  std::vector<std::unique_ptr<kvm_memslots>> allocated_memslots;
+  kvm_ghost ghost;
+  Oracles oracles;
+};
+
+}  // namespace model

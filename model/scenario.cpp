@@ -1,0 +1,230 @@
+#include "model/scenario.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "model/variants.hpp"
+#include "sim/json_input.hpp"
+
+namespace model {
+
+using sim::JsonIn;
+
+namespace {
+
+constexpr uint64_t kMaxGfns = 1 << 16;
+constexpr size_t kMaxThreads = 64;
+
+std::vector<std::string> parse_verdict(const JsonIn& j) {
+  std::vector<std::string> kinds;
+  auto add = [&](const JsonIn& k) {
+    std::string s = k.str();
+    if (s.empty()) k.error("empty violation kind");
+    if (s != "clean") kinds.push_back(s);
+  };
+  if (j.raw().is_array()) {
+    for (const auto& k : j.items()) add(k);
+    if (kinds.empty()) j.error("list of expected violation kinds is empty (use \"clean\")");
+  } else {
+    add(j);
+  }
+  std::sort(kinds.begin(), kinds.end());
+  return kinds;
+}
+
+kvm_memory_slot parse_memslot(const JsonIn& j) {
+  j.expect_object({"slot", "base_gfn", "npages", "userspace_addr"});
+  kvm_memory_slot s;
+  const uint64_t id = j.at("slot").u64();
+  if (id >= 512) j.at("slot").error("slot id must be below 512");
+  s.id = static_cast<int>(id);
+  s.base_gfn = j.at("base_gfn").u64();
+  s.npages = j.at("npages").u64();
+  if (s.npages == 0) j.at("npages").error("an initial memslot needs at least one page");
+  s.userspace_addr = j.at("userspace_addr").u64();
+  if (s.userspace_addr & (PAGE_SIZE - 1)) j.at("userspace_addr").error("must be page aligned");
+  return s;
+}
+
+Op parse_op(const JsonIn& j, ThreadSpec::Kind kind,
+            const std::vector<std::string>& thread_names, uint64_t gfns) {
+  const std::string name = j.at("op").str();
+  auto gfn_in_range = [&](const JsonIn& g) {
+    const uint64_t v = g.u64();
+    if (v >= gfns) g.error("gfn beyond the VM's " + std::to_string(gfns) + " guest frames");
+    return v;
+  };
+  Op op{};
+  if (name == "wait_for") {
+    j.expect_object({"op", "thread"});
+    op.kind = Op::Kind::wait_for;
+    const std::string t = j.at("thread").str();
+    auto it = std::find(thread_names.begin(), thread_names.end(), t);
+    if (it == thread_names.end()) j.at("thread").error("no thread named '" + t + "'");
+    op.thread = static_cast<size_t>(it - thread_names.begin());
+    return op;
+  }
+  if (kind == ThreadSpec::Kind::vcpu) {
+    if (name != "access") j.at("op").error("unknown vcpu operation '" + name +
+                                           "' (known: access, wait_for)");
+    j.expect_object({"op", "gfn", "write"});
+    op.kind = Op::Kind::access;
+    op.gfn = gfn_in_range(j.at("gfn"));
+    op.write = j.has("write") && j.at("write").boolean();
+    return op;
+  }
+  op.kind = Op::Kind::set_memory_region;
+  if (name == "create_memslot") {
+    j.expect_object({"op", "slot", "base_gfn", "npages", "userspace_addr"});
+    const uint64_t npages = j.at("npages").u64();
+    if (npages == 0) j.at("npages").error("a created memslot needs at least one page");
+    const uint64_t base = gfn_in_range(j.at("base_gfn"));
+    if (base + npages > gfns) j.at("npages").error("slot extends beyond the VM's guest frames");
+    op.region.memory_size = npages << PAGE_SHIFT;
+    op.region.guest_phys_addr = base << PAGE_SHIFT;
+    op.region.userspace_addr = j.at("userspace_addr").u64();
+  } else if (name == "delete_memslot") {
+    j.expect_object({"op", "slot"});
+  } else {
+    j.at("op").error("unknown updater operation '" + name +
+                     "' (known: create_memslot, delete_memslot, wait_for)");
+  }
+  const uint64_t slot = j.at("slot").u64();
+  if (slot >= 512) j.at("slot").error("slot id must be below 512");
+  op.region.slot = static_cast<uint32_t>(slot);
+  return op;
+}
+
+}  // namespace
+
+std::string Expectation::verdict() const {
+  if (kinds.empty()) return "clean";
+  std::string s;
+  for (const auto& k : kinds) s += (s.empty() ? "" : "+") + k;
+  return s;
+}
+
+std::pair<uint64_t, uint64_t> parse_seed_range(const std::string& text) {
+  const auto dots = text.find("..");
+  auto number = [&](const std::string& s) {
+    if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos)
+      throw std::invalid_argument("seed range must look like A..B (inclusive), got '" + text + "'");
+    return std::stoull(s);
+  };
+  if (dots == std::string::npos) {
+    const uint64_t one = number(text);
+    return {one, one};
+  }
+  const uint64_t a = number(text.substr(0, dots));
+  const uint64_t b = number(text.substr(dots + 2));
+  if (b < a) throw std::invalid_argument("seed range '" + text + "' is empty (B < A)");
+  return {a, b};
+}
+
+Scenario parse_scenario(const nlohmann::json& json, const std::string& path) {
+  const JsonIn root(json, path);
+  root.expect_object({"$schema", "name", "title", "description", "sources", "expect", "vm",
+                      "threads", "oracles", "exploration"});
+  Scenario sc;
+  sc.path = path;
+  sc.json = json;
+  sc.name = root.at("name").str();
+  sc.title = root.at("title").str();
+  root.at("description").str();
+  for (const auto& s : root.at("sources").items()) {
+    s.expect_object({"commit", "title", "seed"});
+    s.at("title").str();
+    if (!s.has("commit") && !s.has("seed")) s.error("a source names a \"commit\" or a \"seed\"");
+  }
+
+  for (const auto& e : root.at("expect").items()) {
+    e.expect_object({"variant", "verdict", "why"});
+    Expectation x;
+    x.variant = e.at("variant").str();
+    try {
+      find_variant(x.variant);
+    } catch (const sim::InputError& err) {
+      e.at("variant").error(err.what());
+    }
+    for (const auto& prev : sc.expect)
+      if (prev.variant == x.variant) e.at("variant").error("variant listed twice");
+    x.kinds = parse_verdict(e.at("verdict"));
+    x.why = e.at("why").str();
+    sc.expect.push_back(std::move(x));
+  }
+  if (sc.expect.empty()) root.at("expect").error("at least one variant expectation is needed");
+
+  const JsonIn vm = root.at("vm");
+  vm.expect_object({"gfns", "memslots", "generation"});
+  sc.gfns = vm.at("gfns").u64();
+  if (sc.gfns == 0 || sc.gfns > kMaxGfns)
+    vm.at("gfns").error("must be between 1 and " + std::to_string(kMaxGfns));
+  for (const auto& m : vm.at("memslots").items()) {
+    kvm_memory_slot s = parse_memslot(m);
+    if (s.base_gfn + s.npages > sc.gfns) m.error("slot extends beyond the VM's guest frames");
+    for (const auto& other : sc.memslots) {
+      if (other.id == s.id) m.at("slot").error("slot id used twice");
+      if (s.base_gfn < other.base_gfn + other.npages && other.base_gfn < s.base_gfn + s.npages)
+        m.error("overlaps slot " + std::to_string(other.id));
+    }
+    sc.memslots.push_back(s);
+  }
+  if (vm.has("generation")) sc.generation = static_cast<uint64_t>(vm.at("generation").i64());
+
+  const auto threads = root.at("threads").items();
+  if (threads.empty()) root.at("threads").error("at least one thread is needed");
+  if (threads.size() > kMaxThreads) root.at("threads").error("at most 64 threads");
+  std::vector<std::string> names;
+  for (const auto& t : threads) {
+    const std::string n = t.at("name").str();
+    if (n.empty()) t.at("name").error("empty thread name");
+    if (std::find(names.begin(), names.end(), n) != names.end())
+      t.at("name").error("thread name used twice");
+    names.push_back(n);
+  }
+  for (size_t i = 0; i < threads.size(); ++i) {
+    const JsonIn& t = threads[i];
+    t.expect_object({"name", "kind", "cpu", "program"});
+    ThreadSpec spec;
+    spec.name = names[i];
+    const std::string kind = t.at("kind").str();
+    if (kind == "vcpu") spec.kind = ThreadSpec::Kind::vcpu;
+    else if (kind == "updater") spec.kind = ThreadSpec::Kind::updater;
+    else t.at("kind").error("unknown thread kind '" + kind + "' (known: vcpu, updater)");
+    spec.cpu = t.has("cpu") ? static_cast<int>(t.at("cpu").u64()) : static_cast<int>(i);
+    for (const auto& o : t.at("program").items()) {
+      Op op = parse_op(o, spec.kind, names, sc.gfns);
+      if (op.kind == Op::Kind::wait_for && op.thread == i)
+        o.at("thread").error("a thread cannot wait for itself");
+      spec.program.push_back(op);
+    }
+    sc.threads.push_back(std::move(spec));
+  }
+
+  for (const auto& o : root.at("oracles").items()) {
+    const std::string name = o.str();
+    if (name == "stale-mmio") sc.oracles.stale_mmio = true;
+    else o.error("unknown oracle '" + name + "' (known: stale-mmio)");
+  }
+
+  const JsonIn ex = root.at("exploration");
+  ex.expect_object({"strategy", "seeds", "step_bound"});
+  sc.exploration.strategy = ex.at("strategy").str();
+  if (sc.exploration.strategy != "random")
+    ex.at("strategy").error("unknown strategy (known: random)");
+  try {
+    std::tie(sc.exploration.seed_begin, sc.exploration.seed_end) =
+        parse_seed_range(ex.at("seeds").str());
+  } catch (const std::invalid_argument& e) {
+    ex.at("seeds").error(e.what());
+  }
+  sc.exploration.step_bound = ex.at("step_bound").u64();
+  if (sc.exploration.step_bound == 0) ex.at("step_bound").error("must be positive");
+  return sc;
+}
+
+Scenario load_scenario(const std::string& path) {
+  return parse_scenario(sim::read_json_file(path), path);
+}
+
+}  // namespace model

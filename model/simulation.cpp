@@ -1,0 +1,85 @@
+#include "model/simulation.hpp"
+
+#include <fmt/format.h>
+
+#include "model/kvm_main.hpp"
+#include "model/x86/x86.hpp"
+
+namespace model {
+
+Simulation::Simulation(const Scenario& scenario, const Variant& variant, sim::Strategy& strategy,
+                       bool record)
+    : scenario_(scenario),
+      variant_(variant),
+      strategy_(strategy),
+      exec_(strategy, sim::ExecutionOptions{scenario.exploration.step_bound, record}) {
+  for (size_t i = 0; i < scenario.threads.size(); ++i)
+    exec_.spawn(scenario.threads[i].name, scenario.threads[i].cpu, [this, i] { run_thread(i); });
+}
+
+void Simulation::build_vm() {
+  vm_ = std::make_unique<kvm>(variant_, scenario_.gfns);
+  vm_->oracles = scenario_.oracles;
+  kvm_create_vm_memslots(vm_.get(), scenario_.memslots, scenario_.generation);
+  vcpu_of_thread_.assign(scenario_.threads.size(), nullptr);
+  exited_.clear();
+  exited_.resize(scenario_.threads.size());
+  for (size_t i = 0; i < scenario_.threads.size(); ++i) {
+    const ThreadSpec& t = scenario_.threads[i];
+    if (t.kind == ThreadSpec::Kind::vcpu) {
+      vm_->vcpus.push_back(std::make_unique<kvm_vcpu>(vm_.get(), static_cast<int>(vm_->vcpus.size())));
+      vcpu_of_thread_[i] = vm_->vcpus.back().get();
+    }
+    for (const Op& op : t.program)
+      if (op.kind == Op::Kind::wait_for && !exited_[op.thread])
+        exited_[op.thread] = std::make_unique<sim::Completion>(
+            scenario_.threads[op.thread].name + " exited");
+  }
+}
+
+sim::Outcome Simulation::run(uint64_t seed) {
+  build_vm();
+  last_ = exec_.run(seed);
+  return last_;
+}
+
+void Simulation::run_thread(size_t i) {
+  const ThreadSpec& t = scenario_.threads[i];
+  for (const Op& op : t.program) {
+    switch (op.kind) {
+      case Op::Kind::access:
+        vcpu_run_access(vcpu_of_thread_[i], op.gfn << PAGE_SHIFT, op.write);
+        break;
+      case Op::Kind::set_memory_region: {
+        exec_.note(fmt::format("ioctl KVM_SET_USER_MEMORY_REGION slot {} gpa {:#x} size {:#x}",
+                               op.region.slot, op.region.guest_phys_addr, op.region.memory_size),
+                   "kvm_vm_ioctl");
+        const int r = kvm_set_memory_region(vm_.get(), op.region);
+        if (r != 0) exec_.note(fmt::format("ioctl returns {}", r), "kvm_vm_ioctl");
+        break;
+      }
+      case Op::Kind::wait_for:
+        exited_[op.thread]->wait("userspace");
+        break;
+    }
+  }
+  if (exited_[i]) exited_[i]->complete("userspace");
+}
+
+sim::Trace Simulation::trace(uint64_t seed, const std::string& tool) const {
+  sim::Trace t;
+  t.tool = tool;
+  t.scenario = scenario_.json;
+  t.scenario_path = scenario_.path;
+  t.variant = variant_.name;
+  t.strategy = strategy_.name();
+  t.seed = seed;
+  t.step_bound = scenario_.exploration.step_bound;
+  t.threads = exec_.threads();
+  t.schedule = exec_.schedule();
+  t.events = exec_.events();
+  t.violation = last_.violation;
+  return t;
+}
+
+}  // namespace model

@@ -1,0 +1,41 @@
+// Runs a scenario at a variant: builds a fresh VM for every execution and
+// the modeled threads that execute the scenario's programs.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "model/kvm_host.hpp"
+#include "model/scenario.hpp"
+#include "sim/runtime/execution.hpp"
+#include "sim/sync/completion.hpp"
+#include "sim/trace/trace.hpp"
+
+namespace model {
+
+class Simulation {
+ public:
+  Simulation(const Scenario& scenario, const Variant& variant, sim::Strategy& strategy,
+             bool record);
+
+  sim::Outcome run(uint64_t seed);
+  const sim::Execution& execution() const { return exec_; }
+
+  // The trace of the last run (complete only with record = true).
+  sim::Trace trace(uint64_t seed, const std::string& tool) const;
+
+ private:
+  void run_thread(size_t i);
+  void build_vm();
+
+  const Scenario& scenario_;
+  const Variant& variant_;
+  sim::Strategy& strategy_;
+  sim::Execution exec_;
+  sim::Outcome last_;
+  std::unique_ptr<kvm> vm_;
+  std::vector<kvm_vcpu*> vcpu_of_thread_;
+  std::vector<std::unique_ptr<sim::Completion>> exited_;  // for wait_for; null if unused
+};
+
+}  // namespace model

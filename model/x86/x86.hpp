@@ -1,0 +1,26 @@
+// arch/x86/kvm/x86.c and x86.h: the per-vCPU MMIO cache, the emulator's
+// MMIO decision, the vCPU run loop, and the arch memslot hooks.
+#pragma once
+
+#include "model/kvm_host.hpp"
+
+namespace model {
+
+enum EmulationResult { EMULATE_DONE, EMULATE_USER_EXIT };
+
+void vcpu_cache_mmio_info(kvm_vcpu* vcpu, uint64_t gva, gfn_t gfn, unsigned access);
+bool vcpu_match_mmio_gva(kvm_vcpu* vcpu, uint64_t gva);
+bool vcpu_match_mmio_gpa(kvm_vcpu* vcpu, gpa_t gpa);
+
+// The emulator's memory operand at `gpa`: RAM through kvm_read/write_guest,
+// or KVM_EXIT_MMIO to userspace.
+EmulationResult x86_emulate_instruction(kvm_vcpu* vcpu, gpa_t gpa);
+
+void kvm_arch_memslots_updated(kvm* kvm);
+void kvm_arch_flush_shadow_memslot(kvm* kvm, const kvm_memory_slot& slot);
+
+// KVM_RUN until the guest's access to `gpa` has completed, in guest mode or
+// through the emulator, or has exited to userspace as MMIO.
+void vcpu_run_access(kvm_vcpu* vcpu, gpa_t gpa, bool write);
+
+}  // namespace model

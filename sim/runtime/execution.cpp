@@ -1,0 +1,173 @@
+#include "sim/runtime/execution.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <stdexcept>
+
+#include "sim/runtime/worker_pool.hpp"
+
+namespace sim {
+
+thread_local Execution* Execution::current_execution_ = nullptr;
+
+void fail(std::string kind, std::string message) {
+  Execution::current().fail(std::move(kind), std::move(message));
+}
+
+Execution::Execution(Strategy& strategy, ExecutionOptions options)
+    : strategy_(strategy), options_(options) {}
+
+ThreadId Execution::spawn(std::string name, int cpu, std::function<void()> body) {
+  if (threads_.size() >= kNoThread) throw std::length_error("too many modeled threads");
+  threads_.push_back(Thread{std::move(body)});
+  info_.push_back(ThreadInfo{std::move(name), cpu});
+  return static_cast<ThreadId>(threads_.size() - 1);
+}
+
+Outcome Execution::run(uint64_t seed) {
+  if (threads_.empty()) return Outcome{};
+  WorkerPool& pool = WorkerPool::instance();
+  current_execution_ = this;
+  strategy_.begin_execution(seed);
+  runnable_.clear();
+  schedule_.clear();
+  events_.clear();
+  violation_.reset();
+  internal_error_.clear();
+  decisions_ = 0;
+  finished_ = 0;
+  aborting_ = false;
+  done_ = false;
+  for (ThreadId t = 0; t < threads_.size(); ++t) {
+    threads_[t].status = Status::runnable;
+    threads_[t].waiting_on = nullptr;
+    runnable_.push_back(t);
+    WorkerPool::Worker& w = pool.worker(t);
+    w.exec = this;
+    w.thread = t;
+  }
+  current_ = decide(kNoThread, false);
+  pool.switch_to(pool.worker(current_));
+  pool.wait_from_main(done_);
+  strategy_.end_execution();
+  current_execution_ = nullptr;
+  if (!internal_error_.empty()) throw std::runtime_error(internal_error_);
+  return Outcome{violation_, decisions_};
+}
+
+ThreadId Execution::decide(ThreadId current, bool yielding) {
+  ++decisions_;
+  const ThreadId next = strategy_.pick(runnable_, current, yielding);
+  schedule_.push_back(next);
+  return next;
+}
+
+void Execution::point(bool yielding) {
+  if (decisions_ >= options_.step_bound)
+    fail("step-bound", "no verdict within " + std::to_string(options_.step_bound) +
+                           " scheduling decisions" + blocked_summary());
+  const ThreadId next = decide(current_, yielding);
+  if (next != current_) switch_to(next);
+}
+
+void Execution::block(const Object& on) {
+  Thread& me = threads_[current_];
+  me.status = Status::blocked;
+  me.waiting_on = &on;
+  runnable_.erase(std::find(runnable_.begin(), runnable_.end(), current_));
+  if (runnable_.empty()) fail("deadlock", "no runnable thread" + blocked_summary());
+  switch_to(decide(kNoThread, false));
+}
+
+void Execution::wake(ThreadId t) {
+  Thread& th = threads_[t];
+  if (th.status != Status::blocked) return;
+  th.status = Status::runnable;
+  th.waiting_on = nullptr;
+  runnable_.insert(std::upper_bound(runnable_.begin(), runnable_.end(), t), t);
+}
+
+void Execution::switch_to(ThreadId next) {
+  current_ = next;
+  WorkerPool::instance().switch_to(WorkerPool::instance().worker(next));
+  // Resumed: whoever switched to us has set current_ back to us.
+  if (aborting_) throw Abort{};
+}
+
+void Execution::set_violation(std::string kind, std::string message) {
+  if (violation_) return;
+  violation_ = Violation{std::move(kind), std::move(message), decisions_, current_};
+  if (options_.record) {
+    events_.push_back(Event{decisions_, current_, "violation", "", violation_->kind + ": " +
+                                                                     violation_->message, ""});
+  }
+}
+
+void Execution::fail(std::string kind, std::string message) {
+  set_violation(std::move(kind), std::move(message));
+  aborting_ = true;
+  throw Abort{};
+}
+
+void Execution::record(const char* op, const Object* object, std::string value,
+                       const char* function) {
+  events_.push_back(Event{decisions_, current_, op, object ? object->name() : std::string(),
+                          std::move(value), function});
+}
+
+void Execution::note(std::string text, const char* function) {
+  if (options_.record) record("note", nullptr, std::move(text), function);
+}
+
+void Execution::run_thread(ThreadId t) {
+  try {
+    threads_[t].body();
+  } catch (const Abort&) {
+  } catch (const std::exception& e) {
+    // A model bug, not a verdict: end the execution and let run() throw.
+    if (internal_error_.empty())
+      internal_error_ = "model error in thread " + info_[t].name + ": " + e.what();
+    aborting_ = true;
+  }
+  finish(t);
+}
+
+void Execution::finish(ThreadId t) {
+  threads_[t].status = Status::finished;
+  auto it = std::find(runnable_.begin(), runnable_.end(), t);
+  if (it != runnable_.end()) runnable_.erase(it);
+  ++finished_;
+  WorkerPool& pool = WorkerPool::instance();
+  if (finished_ == threads_.size()) {
+    done_ = true;
+    pool.park();
+    return;
+  }
+  if (!aborting_ && runnable_.empty()) {
+    current_ = t;
+    set_violation("deadlock", "no runnable thread" + blocked_summary());
+    aborting_ = true;
+  }
+  // While aborting, every unfinished thread is resumed (blocked or not) so
+  // that it unwinds to its end; no fiber is left suspended mid-body.
+  current_ = aborting_ ? first_unfinished() : decide(kNoThread, false);
+  pool.switch_to(pool.worker(current_));
+}
+
+ThreadId Execution::first_unfinished() const {
+  for (ThreadId t = 0; t < threads_.size(); ++t)
+    if (threads_[t].status != Status::finished) return t;
+  return kNoThread;
+}
+
+std::string Execution::blocked_summary() const {
+  std::string s;
+  for (ThreadId t = 0; t < threads_.size(); ++t) {
+    if (threads_[t].status != Status::blocked) continue;
+    s += s.empty() ? "; blocked: " : ", ";
+    s += info_[t].name + " on " + threads_[t].waiting_on->name();
+  }
+  return s;
+}
+
+}  // namespace sim

@@ -1,0 +1,98 @@
+// One execution: a set of modeled threads run to completion (or to the first
+// violation) under one strategy and seed. Every scheduling point asks the
+// strategy which thread runs next, the current one included.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/check.hpp"
+#include "sim/object.hpp"
+#include "sim/strategy/strategy.hpp"
+#include "sim/trace/event.hpp"
+
+namespace sim {
+
+struct ExecutionOptions {
+  uint64_t step_bound = 10000;  // scheduling decisions before "step-bound"
+  bool record = false;          // keep events (off in sweeps)
+};
+
+struct Outcome {
+  std::optional<Violation> violation;
+  uint64_t steps = 0;  // scheduling decisions taken
+};
+
+class Execution {
+ public:
+  Execution(Strategy& strategy, ExecutionOptions options);
+  Execution(const Execution&) = delete;
+  Execution& operator=(const Execution&) = delete;
+
+  ThreadId spawn(std::string name, int cpu, std::function<void()> body);
+  Outcome run(uint64_t seed);
+
+  // The execution running on this OS thread; valid inside modeled threads.
+  static Execution& current() { return *current_execution_; }
+
+  // --- for modeled threads ---------------------------------------------
+  // A scheduling point: the strategy may switch to another runnable thread.
+  // `yielding` marks a spin-loop iteration.
+  void point(bool yielding = false);
+  // Makes the calling thread not runnable until wake(); `on` names what it
+  // waits for (for the deadlock message). Returns once woken and chosen.
+  void block(const Object& on);
+  void wake(ThreadId t);
+  ThreadId self() const { return current_; }
+  [[noreturn]] void fail(std::string kind, std::string message);
+
+  bool recording() const { return options_.record; }
+  void record(const char* op, const Object* object, std::string value, const char* function);
+  void note(std::string text, const char* function);
+
+  // --- results ------------------------------------------------------------
+  const std::vector<ThreadInfo>& threads() const { return info_; }
+  const std::vector<ThreadId>& schedule() const { return schedule_; }
+  const std::vector<Event>& events() const { return events_; }
+
+  // Called by the worker fiber that runs thread `t`.
+  void run_thread(ThreadId t);
+
+ private:
+  enum class Status : uint8_t { runnable, blocked, finished };
+  struct Thread {
+    std::function<void()> body;
+    Status status = Status::runnable;
+    const Object* waiting_on = nullptr;
+  };
+  struct Abort {};  // unwinds a modeled thread when the execution ends early
+
+  ThreadId decide(ThreadId current, bool yielding);
+  void switch_to(ThreadId next);
+  void finish(ThreadId t);
+  void set_violation(std::string kind, std::string message);
+  std::string blocked_summary() const;
+  ThreadId first_unfinished() const;
+
+  static thread_local Execution* current_execution_;
+
+  Strategy& strategy_;
+  ExecutionOptions options_;
+  std::vector<Thread> threads_;
+  std::vector<ThreadInfo> info_;
+  std::vector<ThreadId> runnable_;  // sorted
+  std::vector<ThreadId> schedule_;
+  std::vector<Event> events_;
+  std::optional<Violation> violation_;
+  std::string internal_error_;
+  ThreadId current_ = kNoThread;
+  uint64_t decisions_ = 0;
+  size_t finished_ = 0;
+  bool aborting_ = false;
+  bool done_ = false;
+};
+
+}  // namespace sim

@@ -1,0 +1,49 @@
+// One per OS thread: the fibers that run modeled threads, created once and
+// reused across executions (creating fibers would cost about a quarter of a
+// short execution). A worker between executions is parked: it is never the
+// target, so the directed algorithm never resumes it.
+#pragma once
+
+#include <boost/fiber/all.hpp>
+#include <cstddef>
+#include <deque>
+
+namespace sim {
+
+class Execution;
+
+class WorkerPool {
+ public:
+  struct Worker {
+    boost::fibers::fiber fiber;
+    boost::fibers::context* ctx = nullptr;
+    Execution* exec = nullptr;  // what to run when next targeted
+    uint16_t thread = 0;
+    bool shutdown = false;
+  };
+
+  static WorkerPool& instance();  // this OS thread's pool
+
+  Worker& worker(size_t i);  // grows the pool on demand
+
+  // From a running fiber (or main): run `w` next and suspend the caller. A
+  // worker that switches away this way is parked until targeted again.
+  void switch_to(Worker& w);
+
+  // From main: suspend until no modeled fiber is targeted any more.
+  void wait_from_main(const bool& done);
+
+  // From a worker whose execution has ended: hand control back to main.
+  void park();
+
+  ~WorkerPool();
+
+ private:
+  WorkerPool();
+  static void worker_main(Worker* w);
+
+  class DirectedAlgorithm* algo_;  // owned by Boost's scheduler
+  std::deque<Worker> workers_;     // deque: workers never move
+};
+
+}  // namespace sim

@@ -1,0 +1,23 @@
+#include "sim/strategy/random_strategy.hpp"
+
+#include <stdexcept>
+
+namespace sim {
+
+ThreadId RandomStrategy::pick(std::span<const ThreadId> runnable, ThreadId current,
+                              bool yielding) {
+  const auto n = static_cast<uint32_t>(runnable.size());
+  if (!yielding || n == 1 || current == kNoThread) return runnable[rng_.below(n)];
+  // A spinning thread cannot make progress by itself: give the turn to
+  // another runnable thread, so spin loops never exhaust the step bound.
+  uint32_t i = rng_.below(n - 1);
+  if (runnable[i] >= current) ++i;
+  return runnable[i];
+}
+
+std::unique_ptr<Strategy> make_strategy(const std::string& spec) {
+  if (spec == "random") return std::make_unique<RandomStrategy>();
+  throw std::invalid_argument("unknown strategy '" + spec + "' (known: random)");
+}
+
+}  // namespace sim

@@ -1,0 +1,21 @@
+// Seeded uniformly random scheduling: at each point every runnable thread,
+// the current one included, is equally likely.
+#pragma once
+
+#include "sim/strategy/prng.hpp"
+#include "sim/strategy/strategy.hpp"
+
+namespace sim {
+
+class RandomStrategy final : public Strategy {
+ public:
+  void begin_execution(uint64_t seed) override { rng_.reseed(seed); }
+  ThreadId pick(std::span<const ThreadId> runnable, ThreadId current,
+                bool yielding) override;
+  std::string name() const override { return "random"; }
+
+ private:
+  Xoshiro256 rng_;
+};
+
+}  // namespace sim

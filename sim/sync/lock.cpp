@@ -1,0 +1,32 @@
+#include "sim/sync/lock.hpp"
+
+namespace sim {
+
+void Lock::lock(const char* function) {
+  Execution& ex = Execution::current();
+  ex.point();
+  if (owner_ == ex.self())
+    fail("deadlock", ex.threads()[ex.self()].name + " takes " + name() + " recursively");
+  while (owner_ != kNoThread) {
+    waiters_.push_back(ex.self());
+    ex.block(*this);
+  }
+  owner_ = ex.self();
+  if (ex.recording())
+    ex.record(kind_ == Kind::mutex ? "mutex_lock" : "spin_lock", this, "", function);
+}
+
+void Lock::unlock(const char* function) {
+  Execution& ex = Execution::current();
+  ex.point();
+  warn_on(owner_ != ex.self(), "unlock-not-owner", "unlocking a lock the thread does not hold");
+  owner_ = kNoThread;
+  if (ex.recording())
+    ex.record(kind_ == Kind::mutex ? "mutex_unlock" : "spin_unlock", this, "", function);
+  for (ThreadId t : waiters_) ex.wake(t);
+  waiters_.clear();
+}
+
+bool Lock::held_by_self() const { return owner_ == Execution::current().self(); }
+
+}  // namespace sim

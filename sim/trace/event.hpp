@@ -1,0 +1,30 @@
+// One traced step: a modeled thread's access to a shared object, a lock or
+// SRCU operation, or a note the model made at that point.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "sim/check.hpp"
+
+namespace sim {
+
+struct Event {
+  uint64_t step = 0;  // scheduling decisions taken before this event
+  ThreadId thread = 0;
+  std::string op;        // "load", "store", "mutex_lock", "synchronize_srcu", "note", ...
+  std::string object;    // the object's name; empty for notes
+  std::string value;     // the value read or written, or the note's text
+  std::string function;  // the model (kernel) function that did it
+
+  bool operator==(const Event&) const = default;
+};
+
+struct ThreadInfo {
+  std::string name;
+  int cpu = 0;
+
+  bool operator==(const ThreadInfo&) const = default;
+};
+
+}  // namespace sim

@@ -1,0 +1,101 @@
+#include "sim/trace/timeline.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace sim {
+
+namespace {
+
+constexpr size_t kStepWidth = 6;  // ">>1234"
+
+std::string cell_text(const Event& e) {
+  const std::string where = e.function.empty() ? "" : e.function + ": ";
+  if (e.op == "violation") return "*** " + e.value;
+  if (e.op == "note") return where + e.value;
+  if (e.op == "load") return where + "load " + e.object + " -> " + e.value;
+  if (e.op == "store") return where + e.object + " = " + e.value;
+  std::string s = where + e.op + "(" + e.object + ")";
+  if (!e.value.empty()) s += " " + e.value;
+  return s;
+}
+
+// Greedy word wrap; continuation lines are indented by two spaces, and a
+// word too long for a line is cut.
+std::vector<std::string> wrap(const std::string& text, size_t width) {
+  const std::string indent = "  ";
+  std::vector<std::string> lines;
+  std::string line;
+  auto blank = [&] { return line.empty() || line == indent; };
+  size_t i = 0;
+  while (i <= text.size()) {
+    size_t j = text.find(' ', i);
+    if (j == std::string::npos) j = text.size();
+    std::string word = text.substr(i, j - i);
+    i = j + 1;
+    while (!word.empty()) {
+      const size_t sep = blank() ? 0 : 1;
+      if (line.size() + sep + word.size() <= width) {
+        line += (sep ? " " : "") + word;
+        word.clear();
+      } else if (blank()) {
+        const size_t take = width - line.size();
+        lines.push_back(line + word.substr(0, take));
+        word = word.substr(take);
+        line = indent;
+      } else {
+        lines.push_back(line);
+        line = indent;
+      }
+    }
+  }
+  if (!blank()) lines.push_back(line);
+  if (lines.empty()) lines.emplace_back();
+  return lines;
+}
+
+std::string pad(const std::string& s, size_t w) {
+  return s.size() >= w ? s : s + std::string(w - s.size(), ' ');
+}
+
+}  // namespace
+
+std::string render_timeline(const std::vector<ThreadInfo>& threads,
+                            const std::vector<Event>& events, size_t width) {
+  const size_t n = std::max<size_t>(threads.size(), 1);
+  const size_t col = std::max<size_t>(16, (width - kStepWidth - 3 * n) / n);
+  std::string out;
+  auto row = [&](const std::string& step, const std::vector<std::string>& cells) {
+    std::string line = pad(step, kStepWidth);
+    for (size_t t = 0; t < n; ++t) {
+      line += t == 0 ? " | " : " | ";
+      line += t + 1 == n ? cells[t] : pad(cells[t], col);
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + '\n';
+  };
+  std::vector<std::string> heads(n);
+  for (size_t t = 0; t < threads.size(); ++t)
+    heads[t] = fmt::format("{} (CPU {})", threads[t].name, threads[t].cpu);
+  row(" step", heads);
+  {
+    std::string rule = std::string(kStepWidth, '-');
+    for (size_t t = 0; t < n; ++t) rule += "-+-" + std::string(col, '-');
+    out += rule + '\n';
+  }
+  for (const Event& e : events) {
+    const bool bad = e.op == "violation";
+    const auto lines = wrap(cell_text(e), col);
+    for (size_t k = 0; k < lines.size(); ++k) {
+      std::vector<std::string> cells(n);
+      cells[std::min<size_t>(e.thread, n - 1)] = lines[k];
+      std::string step;
+      if (k == 0) step = fmt::format("{}{:>4}", bad ? ">>" : "  ", e.step);
+      row(step, cells);
+    }
+  }
+  return out;
+}
+
+}  // namespace sim

@@ -1,0 +1,16 @@
+// The kernel's two-column race table: one column per modeled thread headed
+// "name (CPU n)", time flowing down, one row per step, the violation marked.
+// Plain ASCII, at most `width` columns, so it pastes into a commit message.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sim/trace/event.hpp"
+
+namespace sim {
+
+std::string render_timeline(const std::vector<ThreadInfo>& threads,
+                            const std::vector<Event>& events, size_t width = 100);
+
+}  // namespace sim

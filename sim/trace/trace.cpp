@@ -1,0 +1,129 @@
+#include "sim/trace/trace.hpp"
+
+#include <cstdio>
+#include <fstream>
+
+#include "sim/json_input.hpp"
+#include "sim/trace/sha256.hpp"
+
+namespace sim {
+
+using nlohmann::json;
+
+json event_to_json(const Event& e) {
+  return json{{"step", e.step},   {"thread", e.thread}, {"op", e.op},
+              {"object", e.object}, {"value", e.value},  {"function", e.function}};
+}
+
+json violation_to_json(const std::optional<Violation>& v) {
+  if (!v) return json{{"outcome", "clean"}};
+  return json{{"outcome", "violation"}, {"kind", v->kind}, {"message", v->message},
+              {"step", v->step},        {"thread", v->thread}};
+}
+
+static json execution_json(const Trace& t) {
+  json threads = json::array();
+  for (const auto& th : t.threads) threads.push_back({{"name", th.name}, {"cpu", th.cpu}});
+  json events = json::array();
+  for (const auto& e : t.events) events.push_back(event_to_json(e));
+  return json{{"threads", threads},
+              {"schedule", t.schedule},
+              {"events", events},
+              {"verdict", violation_to_json(t.violation)}};
+}
+
+std::string Trace::hash() const { return sha256_hex(execution_json(*this).dump()); }
+
+std::string scenario_sha256(const json& scenario) { return sha256_hex(scenario.dump()); }
+
+json to_json(const Trace& t) {
+  json j = execution_json(t);
+  j["format"] = "kvmsim-trace";
+  j["version"] = kTraceFormatVersion;
+  j["tool"] = t.tool;
+  j["scenario"] = {{"path", t.scenario_path},
+                   {"sha256", scenario_sha256(t.scenario)},
+                   {"content", t.scenario}};
+  j["variant"] = t.variant;
+  j["strategy"] = t.strategy;
+  j["seed"] = t.seed;
+  j["step_bound"] = t.step_bound;
+  j["hash"] = t.hash();
+  return j;
+}
+
+void write_trace(const Trace& t, const std::string& path) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw InputError(path + ": cannot write trace");
+    out << to_json(t).dump(1) << '\n';
+    if (!out.flush()) throw InputError(path + ": cannot write trace");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw InputError(path + ": cannot write trace");
+}
+
+static Event event_from(const JsonIn& j) {
+  j.expect_object({"step", "thread", "op", "object", "value", "function"});
+  Event e;
+  e.step = j.at("step").u64();
+  const uint64_t thread = j.at("thread").u64();
+  if (thread >= kNoThread) j.at("thread").error("thread id out of range");
+  e.thread = static_cast<ThreadId>(thread);
+  e.op = j.at("op").str();
+  e.object = j.at("object").str();
+  e.value = j.at("value").str();
+  e.function = j.at("function").str();
+  return e;
+}
+
+Trace read_trace(const std::string& path) {
+  const json doc = read_json_file(path);
+  const JsonIn root(doc, path);
+  root.expect_object({"format", "version", "tool", "scenario", "variant", "strategy", "seed",
+                      "step_bound", "threads", "schedule", "events", "verdict", "hash"});
+  if (root.at("format").str() != "kvmsim-trace")
+    root.at("format").error("not a kvmsim trace (expected \"kvmsim-trace\")");
+  if (root.at("version").u64() != kTraceFormatVersion)
+    root.at("version").error("unsupported trace version (this kvmsim reads version " +
+                             std::to_string(kTraceFormatVersion) + ")");
+  Trace t;
+  t.tool = root.at("tool").str();
+  const JsonIn sc = root.at("scenario");
+  sc.expect_object({"path", "sha256", "content"});
+  t.scenario_path = sc.at("path").str();
+  t.scenario = sc.at("content").raw();
+  if (sc.at("sha256").str() != scenario_sha256(t.scenario))
+    sc.at("sha256").error("does not match the embedded scenario (the trace was edited)");
+  t.variant = root.at("variant").str();
+  t.strategy = root.at("strategy").str();
+  t.seed = root.at("seed").u64();
+  t.step_bound = root.at("step_bound").u64();
+  for (const auto& th : root.at("threads").items()) {
+    th.expect_object({"name", "cpu"});
+    t.threads.push_back(ThreadInfo{th.at("name").str(), static_cast<int>(th.at("cpu").u64())});
+  }
+  for (const auto& s : root.at("schedule").items()) {
+    const uint64_t id = s.u64();
+    if (id >= t.threads.size()) s.error("names thread " + std::to_string(id) +
+                                        " but the trace has " +
+                                        std::to_string(t.threads.size()) + " threads");
+    t.schedule.push_back(static_cast<ThreadId>(id));
+  }
+  for (const auto& e : root.at("events").items()) t.events.push_back(event_from(e));
+  const JsonIn verdict = root.at("verdict");
+  const std::string outcome = verdict.at("outcome").str();
+  if (outcome == "violation") {
+    verdict.expect_object({"outcome", "kind", "message", "step", "thread"});
+    t.violation = Violation{verdict.at("kind").str(), verdict.at("message").str(),
+                            verdict.at("step").u64(),
+                            static_cast<ThreadId>(verdict.at("thread").u64())};
+  } else if (outcome != "clean") {
+    verdict.at("outcome").error("expected \"clean\" or \"violation\"");
+  }
+  if (root.at("hash").str() != t.hash())
+    root.at("hash").error("does not match the recorded execution (the trace was edited)");
+  return t;
+}
+
+}  // namespace sim

@@ -1,0 +1,47 @@
+// The versioned trace format: everything needed to replay one execution and
+// to check the replay event by event.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/check.hpp"
+#include "sim/trace/event.hpp"
+
+namespace sim {
+
+inline constexpr int kTraceFormatVersion = 1;
+
+struct Trace {
+  std::string tool;                // "kvmsim <version>"
+  nlohmann::json scenario;         // embedded, as loaded
+  std::string scenario_path;       // where it was loaded from (informative)
+  std::string variant;
+  std::string strategy;
+  uint64_t seed = 0;
+  uint64_t step_bound = 0;
+  std::vector<ThreadInfo> threads;
+  std::vector<ThreadId> schedule;  // the thread chosen at each decision
+  std::vector<Event> events;
+  std::optional<Violation> violation;
+
+  // SHA-256 of what the execution did: threads, schedule, events, verdict.
+  // Equal hashes mean the same execution, byte for byte.
+  std::string hash() const;
+};
+
+nlohmann::json to_json(const Trace& t);
+std::string scenario_sha256(const nlohmann::json& scenario);
+
+// Reads a trace file; InputError naming the file and JSON path on bad input.
+Trace read_trace(const std::string& path);
+void write_trace(const Trace& t, const std::string& path);  // atomically (temp + rename)
+
+nlohmann::json event_to_json(const Event& e);
+nlohmann::json violation_to_json(const std::optional<Violation>& v);
+
+}  // namespace sim

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs everything kvmsim needs to build, test and render, from Debian 12's
+# packages only. Idempotent: re-running it installs nothing new.
+set -euo pipefail
+
+packages=(
+  g++ meson ninja-build pkg-config
+  libboost-fiber-dev libboost-context-dev
+  nlohmann-json3-dev doctest-dev libcli11-dev libfmt-dev libssl-dev
+  graphviz
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

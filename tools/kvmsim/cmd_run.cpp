@@ -1,0 +1,26 @@
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "model/scenario.hpp"
+#include "model/simulation.hpp"
+#include "report.hpp"
+#include "sim/strategy/strategy.hpp"
+
+namespace kvmsim {
+
+int cmd_run(const RunArgs& args) {
+  const model::Scenario scenario = model::load_scenario(args.scenario);
+  const model::Variant& variant = model::find_variant(args.variant);
+  auto strategy = sim::make_strategy(scenario.exploration.strategy);
+  model::Simulation simulation(scenario, variant, *strategy, true);
+  const sim::Outcome out = simulation.run(args.seed);
+  const sim::Trace trace = simulation.trace(args.seed, kTool);
+  print_execution(trace);
+  if (args.trace) {
+    sim::write_trace(trace, *args.trace);
+    fmt::print("\ntrace written to {}\n", *args.trace);
+  }
+  return out.violation ? 1 : 0;
+}
+
+}  // namespace kvmsim

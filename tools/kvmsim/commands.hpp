@@ -1,0 +1,33 @@
+// The kvmsim subcommands. Each returns the process exit status:
+// 0 as expected / no violation, 1 unexpected verdict / violation / replay
+// mismatch, 2 bad input.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace kvmsim {
+
+inline constexpr const char* kTool = "kvmsim " KVMSIM_VERSION;
+
+struct SweepArgs {
+  std::string scenario;
+  std::optional<std::string> seeds;
+  std::optional<std::string> variant;
+  bool json = false;
+};
+int cmd_sweep(const SweepArgs& args);
+
+struct RunArgs {
+  std::string scenario;
+  std::string variant;
+  uint64_t seed = 0;
+  std::optional<std::string> trace;
+};
+int cmd_run(const RunArgs& args);
+
+int cmd_replay(const std::string& trace_path);
+
+int cmd_variants(bool json);
+
+}  // namespace kvmsim

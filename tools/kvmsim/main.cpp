@@ -1,0 +1,61 @@
+// kvmsim: deterministic simulation of KVM vCPU / memslot races.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "sim/json_input.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"kvmsim: deterministic simulator of KVM vCPU and memslot races", "kvmsim"};
+  app.set_version_flag("--version", kvmsim::kTool);
+  app.require_subcommand(1);
+
+  kvmsim::SweepArgs sweep;
+  auto* s = app.add_subcommand("sweep", "run a scenario over seeds at every expected variant");
+  s->add_option("scenario", sweep.scenario, "scenario file")->required();
+  s->add_option("--seeds", sweep.seeds, "seed range A..B (inclusive); default: the scenario's");
+  s->add_option("--variant", sweep.variant, "only this variant");
+  s->add_flag("--json", sweep.json, "print one JSON object");
+
+  kvmsim::RunArgs run;
+  auto* r = app.add_subcommand("run", "run one execution and show its timeline");
+  r->add_option("scenario", run.scenario, "scenario file")->required();
+  r->add_option("--variant", run.variant, "kernel variant (see 'kvmsim variants')")->required();
+  r->add_option("--seed", run.seed, "strategy seed")->required();
+  r->add_option("--trace", run.trace, "write the trace JSON here");
+
+  std::string trace;
+  auto* p = app.add_subcommand("replay", "re-run a recorded trace and check every event");
+  p->add_option("trace", trace, "trace file")->required();
+
+  bool variants_json = false;
+  auto* v = app.add_subcommand("variants", "list the kernel variants in history order");
+  v->add_flag("--json", variants_json, "print JSON");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+
+  try {
+    if (*s) return kvmsim::cmd_sweep(sweep);
+    if (*r) return kvmsim::cmd_run(run);
+    if (*p) return kvmsim::cmd_replay(trace);
+    if (*v) return kvmsim::cmd_variants(variants_json);
+  } catch (const sim::InputError& e) {
+    fmt::print(stderr, "kvmsim: error: {}\n", e.what());
+    return 2;
+  } catch (const std::invalid_argument& e) {
+    fmt::print(stderr, "kvmsim: error: {}\n", e.what());
+    return 2;
+  }
+  return 2;
+}
