@@ -123,7 +123,9 @@ void Execution::run_thread(ThreadId t) {
   try {
     threads_[t].body();
   } catch (const Abort&) {
+    WorkerPool::instance().forget_unwound_frames(t);
   } catch (const std::exception& e) {
+    WorkerPool::instance().forget_unwound_frames(t);
     // A model bug, not a verdict: end the execution and let run() throw.
     if (internal_error_.empty())
       internal_error_ = "model error in thread " + info_[t].name + ": " + e.what();

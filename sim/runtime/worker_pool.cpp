@@ -3,11 +3,27 @@
 #include "sim/runtime/directed_algorithm.hpp"
 #include "sim/runtime/execution.hpp"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
 namespace sim {
 
 namespace {
 // Model code is shallow; 256 KiB leaves room for sanitizer builds.
 constexpr size_t kStackSize = 256 * 1024;
+
+// A fixedsize_stack that tells its worker where the stack is.
+class RecordedStack {
+ public:
+  explicit RecordedStack(boost::context::stack_context* where) : where_(where) {}
+  boost::context::stack_context allocate() { return *where_ = inner_.allocate(); }
+  void deallocate(boost::context::stack_context& sc) noexcept { inner_.deallocate(sc); }
+
+ private:
+  boost::fibers::fixedsize_stack inner_{kStackSize};
+  boost::context::stack_context* where_;
+};
 }  // namespace
 
 WorkerPool& WorkerPool::instance() {
@@ -41,7 +57,7 @@ WorkerPool::Worker& WorkerPool::worker(size_t i) {
     // launch::dispatch runs the new fiber at once, so it records its context
     // before anyone needs to target it.
     w.fiber = boost::fibers::fiber(boost::fibers::launch::dispatch, std::allocator_arg,
-                                   boost::fibers::fixedsize_stack(kStackSize),
+                                   RecordedStack(&w.stack),
                                    &WorkerPool::worker_main, &w);
   }
   return workers_[i];
@@ -57,5 +73,14 @@ void WorkerPool::wait_from_main(const bool& done) {
 }
 
 void WorkerPool::park() { boost::this_fiber::yield(); }
+
+void WorkerPool::forget_unwound_frames([[maybe_unused]] size_t i) {
+#if defined(__SANITIZE_ADDRESS__)
+  // The stack grows down from stack.sp; everything below this frame is dead.
+  const auto* bottom = static_cast<const char*>(workers_[i].stack.sp) - workers_[i].stack.size;
+  const auto* here = static_cast<const char*>(__builtin_frame_address(0));
+  __asan_unpoison_memory_region(bottom, static_cast<size_t>(here - bottom));
+#endif
+}
 
 }  // namespace sim

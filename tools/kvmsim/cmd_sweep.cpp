@@ -1,3 +1,6 @@
+#include <algorithm>
+#include <filesystem>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -10,17 +13,50 @@ namespace kvmsim {
 
 namespace {
 
+namespace fs = std::filesystem;
+
+// Directories stand for the scenario files in them, in name order
+// (schema.json is the format, not a scenario).
+std::vector<std::string> expand(const std::vector<std::string>& args) {
+  std::vector<std::string> files;
+  for (const auto& a : args) {
+    std::error_code ec;
+    if (!fs::is_directory(a, ec)) {
+      files.push_back(a);
+      continue;
+    }
+    std::vector<std::string> found;
+    for (const auto& entry : fs::directory_iterator(a))
+      if (entry.path().extension() == ".json" && entry.path().filename() != "schema.json")
+        found.push_back(entry.path().string());
+    if (found.empty()) throw sim::InputError(a + ": no scenario files (*.json) in directory");
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  return files;
+}
+
 std::string violations_text(const model::SweepResult& r) {
   if (r.violations.empty()) return "-";
   std::string s;
-  for (const auto& [kind, n] : r.violations) s += fmt::format("{}{}: {}", s.empty() ? "" : ", ", kind, n);
+  for (const auto& [kind, n] : r.violations)
+    s += fmt::format("{}{}: {}", s.empty() ? "" : ", ", kind, n);
   return s;
 }
 
-}  // namespace
+nlohmann::json to_json(const model::SweepResult& r) {
+  return {{"variant", r.variant},
+          {"executions", r.executions},
+          {"violations", r.violations},
+          {"first_failing_seed",
+           r.first_failing_seed ? nlohmann::json(*r.first_failing_seed) : nlohmann::json(nullptr)},
+          {"expected", r.expected},
+          {"ok", r.ok}};
+}
 
-int cmd_sweep(const SweepArgs& args) {
-  const model::Scenario scenario = model::load_scenario(args.scenario);
+// Sweeps one scenario; prints its table (text mode) and returns its JSON.
+nlohmann::json sweep_one(const std::string& path, const SweepArgs& args, bool& all_ok) {
+  const model::Scenario scenario = model::load_scenario(path);
   uint64_t begin = scenario.exploration.seed_begin, end = scenario.exploration.seed_end;
   if (args.seeds) {
     try {
@@ -33,49 +69,49 @@ int cmd_sweep(const SweepArgs& args) {
   for (const auto& e : scenario.expect)
     if (!args.variant || e.variant == *args.variant) todo.push_back(&e);
   if (todo.empty())
-    throw sim::InputError(args.scenario + ": expects nothing of variant '" + *args.variant + "'");
+    throw sim::InputError(path + ": expects nothing of variant '" + *args.variant + "'");
 
   if (!args.json) {
-    fmt::print("scenario {}: seeds {}..{} ({})\n", scenario.name, begin, end,
+    fmt::print("scenario {} ({}): seeds {}..{} ({})\n", scenario.name, path, begin, end,
                scenario.exploration.strategy);
-    fmt::print("{:<10} {:>10}  {:<24} {:>18}  {:<14} {}\n", "VARIANT", "EXECUTIONS", "VIOLATIONS",
-               "FIRST FAILING SEED", "EXPECTED", "OK");
+    fmt::print("{:<10} {:>10}  {:<24} {:>18}  {:<14} {}\n", "VARIANT", "EXECUTIONS",
+               "VIOLATIONS", "FIRST FAILING SEED", "EXPECTED", "OK");
   }
   nlohmann::json variants = nlohmann::json::array();
-  bool all_ok = true;
   std::vector<std::string> repro;
   for (const model::Expectation* e : todo) {
     const model::SweepResult r = model::sweep_variant(scenario, *e, begin, end);
     all_ok = all_ok && r.ok;
-    if (args.json) {
-      variants.push_back({{"variant", r.variant},
-                          {"executions", r.executions},
-                          {"violations", r.violations},
-                          {"first_failing_seed", r.first_failing_seed
-                                                     ? nlohmann::json(*r.first_failing_seed)
-                                                     : nlohmann::json(nullptr)},
-                          {"expected", r.expected},
-                          {"ok", r.ok}});
-    } else {
-      fmt::print("{:<10} {:>10}  {:<24} {:>18}  {:<14} {}\n", r.variant, r.executions,
-                 violations_text(r),
-                 r.first_failing_seed ? std::to_string(*r.first_failing_seed) : "-", r.expected,
-                 r.ok ? "yes" : "NO");
-      std::fflush(stdout);
-      if (r.first_failing_seed)
-        repro.push_back(fmt::format("  kvmsim run {} --variant {} --seed {}", args.scenario,
-                                    r.variant, *r.first_failing_seed));
-    }
+    variants.push_back(to_json(r));
+    if (args.json) continue;
+    fmt::print("{:<10} {:>10}  {:<24} {:>18}  {:<14} {}\n", r.variant, r.executions,
+               violations_text(r),
+               r.first_failing_seed ? std::to_string(*r.first_failing_seed) : "-", r.expected,
+               r.ok ? "yes" : "NO");
+    std::fflush(stdout);
+    if (r.first_failing_seed)
+      repro.push_back(fmt::format("  kvmsim run {} --variant {} --seed {}", path, r.variant,
+                                  *r.first_failing_seed));
   }
-  if (args.json) {
-    fmt::print("{}\n", nlohmann::json{{"scenario", scenario.name}, {"variants", variants}}.dump(2));
-  } else {
-    if (!repro.empty()) {
-      fmt::print("\nsee the first failure of each variant:\n");
-      for (const auto& line : repro) fmt::print("{}\n", line);
-    }
-    fmt::print("\n{}\n", all_ok ? "all variants as expected" : "UNEXPECTED verdict");
+  if (!args.json && !repro.empty()) {
+    fmt::print("first failure of each variant:\n");
+    for (const auto& line : repro) fmt::print("{}\n", line);
   }
+  if (!args.json) fmt::print("\n");
+  return {{"scenario", scenario.name}, {"variants", variants}};
+}
+
+}  // namespace
+
+int cmd_sweep(const SweepArgs& args) {
+  const std::vector<std::string> files = expand(args.scenarios);
+  bool all_ok = true;
+  nlohmann::json reports = nlohmann::json::array();
+  for (const auto& f : files) reports.push_back(sweep_one(f, args, all_ok));
+  if (args.json)
+    fmt::print("{}\n", (reports.size() == 1 ? reports[0] : reports).dump(2));
+  else
+    fmt::print("{}\n", all_ok ? "all scenarios as expected" : "UNEXPECTED verdict");
   return all_ok ? 0 : 1;
 }
 

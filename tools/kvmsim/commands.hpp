@@ -5,13 +5,14 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace kvmsim {
 
 inline constexpr const char* kTool = "kvmsim " KVMSIM_VERSION;
 
 struct SweepArgs {
-  std::string scenario;
+  std::vector<std::string> scenarios;  // files, or directories of *.json
   std::optional<std::string> seeds;
   std::optional<std::string> variant;
   bool json = false;

@@ -11,8 +11,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   kvmsim::SweepArgs sweep;
-  auto* s = app.add_subcommand("sweep", "run a scenario over seeds at every expected variant");
-  s->add_option("scenario", sweep.scenario, "scenario file")->required();
+  auto* s = app.add_subcommand("sweep", "run scenarios over seeds at every expected variant");
+  s->add_option("scenarios", sweep.scenarios, "scenario files or directories of them")
+      ->required();
   s->add_option("--seeds", sweep.seeds, "seed range A..B (inclusive); default: the scenario's");
   s->add_option("--variant", sweep.variant, "only this variant");
   s->add_flag("--json", sweep.json, "print one JSON object");

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every test twice: in an optimised build and in a build with
+# AddressSanitizer and UndefinedBehaviorSanitizer. Installs what is missing
+# first, so it works on a fresh Debian 12 machine (and in CI).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash tools/install-deps.sh
+
+# Any sanitizer report fails the test that triggered it.
+export UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
+export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
+
+passed=0
+failed=0
+run_suite() {  # build-dir, meson options...
+  local dir=$1
+  shift
+  [ -f "$dir/build.ninja" ] || meson setup "$dir" "$@"
+  ninja -C "$dir"
+  local status=0
+  meson test -C "$dir" --print-errorlogs || status=$?
+  # Count doctest cases (and the schema check) from the test log.
+  local log="$dir/meson-logs/testlog.txt"
+  local p f
+  p=$(grep -Eo 'test cases: *[0-9]+ \| *[0-9]+ passed' "$log" | awk '{s+=$(NF-1)} END {print s+0}')
+  f=$(grep -Eo '[0-9]+ failed \| *[0-9]+ skipped' "$log" | awk '{s+=$1} END {print s+0}')
+  passed=$((passed + p))
+  failed=$((failed + f))
+  if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); fi
+}
+
+run_suite build --buildtype=release
+run_suite build-asan --buildtype=debugoptimized -Db_sanitize=address,undefined
+
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
