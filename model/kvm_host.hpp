@@ -76,8 +76,9 @@ struct kvm_ghost {
 };
 
 struct kvm {
-  kvm(const Variant& v, uint64_t nr_gfns)
+  kvm(const Variant& v, uint64_t nr_gfns, size_t nr_slots = 1)
       : variant(v),
+        nr_memslots(nr_slots),
         memslots("kvm->memslots", nullptr),
         srcu("kvm->srcu"),
         slots_lock("kvm->slots_lock"),
@@ -85,6 +86,10 @@ struct kvm {
         arch(nr_gfns) {}
 
   const Variant& variant;
+  // Entries of each memslots array. The kernel's has KVM_MEM_SLOTS_NUM; the
+  // model keeps only the ids a scenario uses (the others are always empty),
+  // since every update copies the array.
+  size_t nr_memslots;
   sim::Shared<kvm_memslots*> memslots;  // rcu_assign_pointer / srcu_dereference
   sim::Srcu srcu;
   sim::Mutex slots_lock;

@@ -17,8 +17,8 @@ struct kvm_memslots* alloc_memslots(kvm* kvm, uint64_t generation) {
   arena.push_back(std::make_unique<struct kvm_memslots>(fmt::format("slots#{}", arena.size()),
                                                  generation));
   struct kvm_memslots* slots = arena.back().get();
-  slots->memslots.resize(KVM_MEM_SLOTS_NUM);
-  for (size_t i = 0; i < KVM_MEM_SLOTS_NUM; ++i) slots->memslots[i].id = static_cast<int>(i);
+  slots->memslots.resize(kvm->nr_memslots);
+  for (size_t i = 0; i < kvm->nr_memslots; ++i) slots->memslots[i].id = static_cast<int>(i);
   return slots;
 }
 
@@ -91,7 +91,7 @@ int __kvm_set_memory_region(kvm* kvm, const kvm_userspace_memory_region& mem) {
     return -EINVAL;
 
   const struct kvm_memslots* current = kvm->memslots.load();
-  const kvm_memory_slot old = current->memslots[mem.slot];
+  const kvm_memory_slot old = current->memslots.at(mem.slot);
   kvm_memory_slot new_slot = old;
   new_slot.base_gfn = mem.guest_phys_addr >> PAGE_SHIFT;
   new_slot.npages = mem.memory_size >> PAGE_SHIFT;

@@ -1,5 +1,7 @@
 #include "model/simulation.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "model/kvm_main.hpp"
@@ -13,12 +15,18 @@ Simulation::Simulation(const Scenario& scenario, const Variant& variant, sim::St
       variant_(variant),
       strategy_(strategy),
       exec_(strategy, sim::ExecutionOptions{scenario.exploration.step_bound, record}) {
+  for (const auto& s : scenario.memslots)
+    nr_memslots_ = std::max(nr_memslots_, static_cast<size_t>(s.id) + 1);
+  for (const auto& t : scenario.threads)
+    for (const Op& op : t.program)
+      if (op.kind == Op::Kind::set_memory_region)
+        nr_memslots_ = std::max(nr_memslots_, static_cast<size_t>(op.region.slot) + 1);
   for (size_t i = 0; i < scenario.threads.size(); ++i)
     exec_.spawn(scenario.threads[i].name, scenario.threads[i].cpu, [this, i] { run_thread(i); });
 }
 
 void Simulation::build_vm() {
-  vm_ = std::make_unique<kvm>(variant_, scenario_.gfns);
+  vm_ = std::make_unique<kvm>(variant_, scenario_.gfns, nr_memslots_);
   vm_->oracles = scenario_.oracles;
   kvm_create_vm_memslots(vm_.get(), scenario_.memslots, scenario_.generation);
   vcpu_of_thread_.assign(scenario_.threads.size(), nullptr);
@@ -51,11 +59,10 @@ void Simulation::run_thread(size_t i) {
         vcpu_run_access(vcpu_of_thread_[i], op.gfn << PAGE_SHIFT, op.write);
         break;
       case Op::Kind::set_memory_region: {
-        exec_.note(fmt::format("ioctl KVM_SET_USER_MEMORY_REGION slot {} gpa {:#x} size {:#x}",
-                               op.region.slot, op.region.guest_phys_addr, op.region.memory_size),
-                   "kvm_vm_ioctl");
+        exec_.note("kvm_vm_ioctl", "ioctl KVM_SET_USER_MEMORY_REGION slot {} gpa {:#x} size {:#x}",
+                   op.region.slot, op.region.guest_phys_addr, op.region.memory_size);
         const int r = kvm_set_memory_region(vm_.get(), op.region);
-        if (r != 0) exec_.note(fmt::format("ioctl returns {}", r), "kvm_vm_ioctl");
+        if (r != 0) exec_.note("kvm_vm_ioctl", "ioctl returns {}", r);
         break;
       }
       case Op::Kind::wait_for:

@@ -32,6 +32,7 @@ class Simulation {
   const Variant& variant_;
   sim::Strategy& strategy_;
   sim::Execution exec_;
+  size_t nr_memslots_ = 1;  // highest slot id the scenario uses, plus one
   sim::Outcome last_;
   std::unique_ptr<kvm> vm_;
   std::vector<kvm_vcpu*> vcpu_of_thread_;

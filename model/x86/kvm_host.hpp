@@ -3,7 +3,7 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -18,10 +18,15 @@ namespace model {
 // shadow-page lifetimes arrive with the shadow-MMU model.
 struct kvm_arch {
   explicit kvm_arch(uint64_t nr_gfns) {
-    for (uint64_t gfn = 0; gfn < nr_gfns; ++gfn)
-      sptes.push_back(std::make_unique<sim::Shared<uint64_t>>(fmt::format("spte[gfn {:#x}]", gfn)));
+    for (uint64_t gfn = 0; gfn < nr_gfns; ++gfn) sptes.emplace_back(spte_name(gfn));
   }
-  std::vector<std::unique_ptr<sim::Shared<uint64_t>>> sptes;
+  // Formatted once per gfn and OS thread: a VM is built for every execution.
+  static const std::string& spte_name(uint64_t gfn) {
+    static thread_local std::vector<std::string> names;
+    while (names.size() <= gfn) names.push_back(fmt::format("spte[gfn {:#x}]", names.size()));
+    return names[gfn];
+  }
+  std::deque<sim::Shared<uint64_t>> sptes;  // deque: built in place, never moved
 };
 
 // vcpu->arch: the per-vCPU MMIO cache. Only its own vCPU thread touches it,

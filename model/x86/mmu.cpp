@@ -70,9 +70,8 @@ void mark_mmio_spte(kvm* kvm, sim::Shared<uint64_t>* sptep, gfn_t gfn, unsigned 
 bool check_mmio_spte(kvm* kvm, uint64_t spte) {
   const unsigned kvm_gen = kvm_current_mmio_generation(kvm);
   const unsigned spte_gen = get_mmio_spte_generation(kvm->variant.mmio_gen_layout, spte);
-  sim::Execution::current().note(
-      fmt::format("kvm_gen {:#x} spte_gen {:#x}", kvm_gen, spte_gen),
-      "check_mmio_spte");
+  sim::Execution::current().note("check_mmio_spte", "kvm_gen {:#x} spte_gen {:#x}", kvm_gen,
+                                 spte_gen);
   return kvm_gen == spte_gen;
 }
 
@@ -84,7 +83,7 @@ bool quickly_check_mmio_pf(kvm_vcpu* vcpu, uint64_t addr, bool direct) {
 // walk_shadow_page_get_mmio_spte: the lockless walk's leaf. Shadow pages
 // are never freed in this model, so the walk needs no protection here.
 uint64_t walk_shadow_page_get_mmio_spte(kvm_vcpu* vcpu, uint64_t addr) {
-  return vcpu->kvm->arch.sptes.at(addr >> PAGE_SHIFT)->load();
+  return vcpu->kvm->arch.sptes.at(addr >> PAGE_SHIFT).load();
 }
 
 // set_spte / set_mmio_spte for the leaf: a gfn without a slot gets an MMIO
@@ -92,7 +91,7 @@ uint64_t walk_shadow_page_get_mmio_spte(kvm_vcpu* vcpu, uint64_t addr) {
 // Returns the __direct_map "emulate" result.
 int direct_map_leaf(kvm_vcpu* vcpu, gfn_t gfn, pfn_t pfn) {
   kvm* kvm = vcpu->kvm;
-  sim::Shared<uint64_t>* sptep = kvm->arch.sptes.at(gfn).get();
+  sim::Shared<uint64_t>* sptep = &kvm->arch.sptes.at(gfn);
   if (is_noslot_pfn(pfn)) {
     mark_mmio_spte(kvm, sptep, gfn, ACC_ALL);
     return 1;  // mmu_set_spte: an MMIO SPTE means emulate
@@ -168,7 +167,7 @@ void kvm_mmu_invalidate_zap_all_pages(kvm* kvm) {
   // Only mmu_lock holders write SPTEs, so peeking under the lock is exact;
   // it keeps empty entries out of the schedule.
   for (auto& spte : kvm->arch.sptes)
-    if (spte->peek() != 0) spte->store(0);
+    if (spte.peek() != 0) spte.store(0);
   kvm->mmu_lock.unlock();
 }
 
@@ -178,8 +177,8 @@ void kvm_mmu_invalidate_mmio_sptes(kvm* kvm) {
                            ? gen == 0
                            : gen >= mmio_gen_constants(kvm->variant.mmio_gen_layout).MMIO_MAX_GEN;
   if (wrapped) {
-    sim::Execution::current().note("kvm: zapping shadow pages for mmio generation wraparound",
-                                   "kvm_mmu_invalidate_mmio_sptes");
+    sim::Execution::current().note("kvm_mmu_invalidate_mmio_sptes",
+                                   "kvm: zapping shadow pages for mmio generation wraparound");
     kvm_mmu_invalidate_zap_all_pages(kvm);
   }
 }

@@ -16,7 +16,7 @@ void vcpu_cache_mmio_info(kvm_vcpu* vcpu, uint64_t gva, gfn_t gfn, unsigned acce
   // 56f17dd3fbc4: remember which memslots the decision was made under.
   if (vcpu->kvm->variant.mmio_cache_checks_generation)
     vcpu->arch.mmio_gen = kvm_memslots(vcpu->kvm)->generation.load("vcpu_cache_mmio_info");
-  sim::Execution::current().note(fmt::format("cache MMIO gfn {:#x}", gfn), "vcpu_cache_mmio_info");
+  sim::Execution::current().note("vcpu_cache_mmio_info", "cache MMIO gfn {:#x}", gfn);
 }
 
 static bool vcpu_match_mmio_gen(kvm_vcpu* vcpu) {
@@ -50,14 +50,13 @@ EmulationResult x86_emulate_instruction(kvm_vcpu* vcpu, gpa_t addr) {
   // emulator_read_write_onepage for the instruction's memory operand.
   gpa_t gpa = 0;
   if (!vcpu_mmio_gva_to_gpa(vcpu, addr, &gpa) && kvm_read_guest(vcpu->kvm, gpa) == 0) {
-    sim::Execution::current().note(fmt::format("emulated access to RAM gpa {:#x}", gpa),
-                                   "emulator_read_write_onepage");
+    sim::Execution::current().note("emulator_read_write_onepage",
+                                   "emulated access to RAM gpa {:#x}", gpa);
     vcpu->access_emulated = true;
     return EMULATE_DONE;
   }
   // vcpu_mmio_read/write: no in-kernel device claims it, so userspace must.
-  sim::Execution::current().note(fmt::format("KVM_EXIT_MMIO gpa {:#x}", gpa),
-                                 "emulator_read_write_onepage");
+  sim::Execution::current().note("emulator_read_write_onepage", "KVM_EXIT_MMIO gpa {:#x}", gpa);
   oracle_mmio_exit(vcpu->kvm, gpa >> PAGE_SHIFT);
   return EMULATE_USER_EXIT;
 }
@@ -74,17 +73,17 @@ void vcpu_run_access(kvm_vcpu* vcpu, gpa_t gpa, bool write) {
   sim::Execution& ex = sim::Execution::current();
   for (;;) {
     // Guest mode: the CPU's EPT walk reads the leaf entry.
-    const uint64_t spte = kvm->arch.sptes.at(gpa >> PAGE_SHIFT)->load("guest");
+    const uint64_t spte = kvm->arch.sptes.at(gpa >> PAGE_SHIFT).load("guest");
     if (is_shadow_present_pte(spte)) {
-      ex.note(fmt::format("guest {} RAM gpa {:#x}", write ? "writes" : "reads", gpa), "guest");
+      ex.note("guest", "guest {} RAM gpa {:#x}", write ? "writes" : "reads", gpa);
       return;
     }
     // VM exit. vcpu_enter_guest retakes kvm->srcu right after the exit, so
     // the whole exit handler is one SRCU read-side section.
     vcpu->srcu_idx = kvm->srcu.read_lock("vcpu_enter_guest");
     const bool misconfig = is_mmio_spte(spte);
-    ex.note(fmt::format("VM exit: EPT {} gpa {:#x}", misconfig ? "misconfig" : "violation", gpa),
-            "vmx_handle_exit");
+    ex.note("vmx_handle_exit", "VM exit: EPT {} gpa {:#x}", misconfig ? "misconfig" : "violation",
+            gpa);
     vcpu->access_emulated = false;
     const int r = misconfig ? handle_ept_misconfig(vcpu, gpa) : handle_ept_violation(vcpu, gpa);
     // r == 0: exit to userspace (vcpu_run drops SRCU on the way out);

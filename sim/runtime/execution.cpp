@@ -15,7 +15,11 @@ void fail(std::string kind, std::string message) {
 }
 
 Execution::Execution(Strategy& strategy, ExecutionOptions options)
-    : strategy_(strategy), options_(options) {}
+    : strategy_(strategy), options_(options) {
+  // The schedule is kept even when not recording (replay and tests read it);
+  // reserving keeps its growth out of the scheduling point.
+  schedule_.reserve(std::min<uint64_t>(options.step_bound, 1 << 16) + 64);
+}
 
 ThreadId Execution::spawn(std::string name, int cpu, std::function<void()> body) {
   if (threads_.size() >= kNoThread) throw std::length_error("too many modeled threads");
@@ -26,7 +30,7 @@ ThreadId Execution::spawn(std::string name, int cpu, std::function<void()> body)
 
 Outcome Execution::run(uint64_t seed) {
   if (threads_.empty()) return Outcome{};
-  WorkerPool& pool = WorkerPool::instance();
+  pool_ = &WorkerPool::instance();
   current_execution_ = this;
   strategy_.begin_execution(seed);
   runnable_.clear();
@@ -38,17 +42,19 @@ Outcome Execution::run(uint64_t seed) {
   finished_ = 0;
   aborting_ = false;
   done_ = false;
+  workers_.clear();
   for (ThreadId t = 0; t < threads_.size(); ++t) {
     threads_[t].status = Status::runnable;
     threads_[t].waiting_on = nullptr;
     runnable_.push_back(t);
-    WorkerPool::Worker& w = pool.worker(t);
+    WorkerPool::Worker& w = pool_->worker(t);
     w.exec = this;
     w.thread = t;
+    workers_.push_back(&w);
   }
   current_ = decide(kNoThread, false);
-  pool.switch_to(pool.worker(current_));
-  pool.wait_from_main(done_);
+  pool_->switch_to(*workers_[current_]);
+  pool_->wait_from_main(done_);
   strategy_.end_execution();
   current_execution_ = nullptr;
   if (!internal_error_.empty()) throw std::runtime_error(internal_error_);
@@ -89,7 +95,7 @@ void Execution::wake(ThreadId t) {
 
 void Execution::switch_to(ThreadId next) {
   current_ = next;
-  WorkerPool::instance().switch_to(WorkerPool::instance().worker(next));
+  pool_->switch_to(*workers_[next]);
   // Resumed: whoever switched to us has set current_ back to us.
   if (aborting_) throw Abort{};
 }
@@ -115,17 +121,13 @@ void Execution::record(const char* op, const Object* object, std::string value,
                           std::move(value), function});
 }
 
-void Execution::note(std::string text, const char* function) {
-  if (options_.record) record("note", nullptr, std::move(text), function);
-}
-
 void Execution::run_thread(ThreadId t) {
   try {
     threads_[t].body();
   } catch (const Abort&) {
-    WorkerPool::instance().forget_unwound_frames(t);
+    pool_->forget_unwound_frames(t);
   } catch (const std::exception& e) {
-    WorkerPool::instance().forget_unwound_frames(t);
+    pool_->forget_unwound_frames(t);
     // A model bug, not a verdict: end the execution and let run() throw.
     if (internal_error_.empty())
       internal_error_ = "model error in thread " + info_[t].name + ": " + e.what();
@@ -139,10 +141,9 @@ void Execution::finish(ThreadId t) {
   auto it = std::find(runnable_.begin(), runnable_.end(), t);
   if (it != runnable_.end()) runnable_.erase(it);
   ++finished_;
-  WorkerPool& pool = WorkerPool::instance();
   if (finished_ == threads_.size()) {
     done_ = true;
-    pool.park();
+    pool_->park();
     return;
   }
   if (!aborting_ && runnable_.empty()) {
@@ -153,7 +154,7 @@ void Execution::finish(ThreadId t) {
   // While aborting, every unfinished thread is resumed (blocked or not) so
   // that it unwinds to its end; no fiber is left suspended mid-body.
   current_ = aborting_ ? first_unfinished() : decide(kNoThread, false);
-  pool.switch_to(pool.worker(current_));
+  pool_->switch_to(*workers_[current_]);
 }
 
 ThreadId Execution::first_unfinished() const {

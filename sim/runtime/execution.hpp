@@ -9,9 +9,12 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "sim/check.hpp"
 #include "sim/object.hpp"
 #include "sim/strategy/strategy.hpp"
+#include "sim/runtime/worker_pool.hpp"
 #include "sim/trace/event.hpp"
 
 namespace sim {
@@ -51,7 +54,12 @@ class Execution {
 
   bool recording() const { return options_.record; }
   void record(const char* op, const Object* object, std::string value, const char* function);
-  void note(std::string text, const char* function);
+  // A note in the trace (not a scheduling point), formatted only when recording.
+  template <class... Args>
+  void note(const char* function, fmt::format_string<Args...> text, Args&&... args) {
+    if (options_.record)
+      record("note", nullptr, fmt::format(text, std::forward<Args>(args)...), function);
+  }
 
   // --- results ------------------------------------------------------------
   const std::vector<ThreadInfo>& threads() const { return info_; }
@@ -81,6 +89,8 @@ class Execution {
 
   Strategy& strategy_;
   ExecutionOptions options_;
+  WorkerPool* pool_ = nullptr;                 // this OS thread's, set by run()
+  std::vector<WorkerPool::Worker*> workers_;   // the fiber running each thread
   std::vector<Thread> threads_;
   std::vector<ThreadInfo> info_;
   std::vector<ThreadId> runnable_;  // sorted

@@ -1,6 +1,5 @@
 #include "sim/runtime/worker_pool.hpp"
 
-#include "sim/runtime/directed_algorithm.hpp"
 #include "sim/runtime/execution.hpp"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -61,11 +60,6 @@ WorkerPool::Worker& WorkerPool::worker(size_t i) {
                                    &WorkerPool::worker_main, &w);
   }
   return workers_[i];
-}
-
-void WorkerPool::switch_to(Worker& w) {
-  algo_->set_target(w.ctx);
-  boost::this_fiber::yield();
 }
 
 void WorkerPool::wait_from_main(const bool& done) {

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <boost/fiber/all.hpp>
+
+#include "sim/runtime/directed_algorithm.hpp"
 #include <cstddef>
 #include <deque>
 
@@ -29,7 +31,10 @@ class WorkerPool {
 
   // From a running fiber (or main): run `w` next and suspend the caller. A
   // worker that switches away this way is parked until targeted again.
-  void switch_to(Worker& w);
+  void switch_to(Worker& w) {
+    algo_->set_target(w.ctx);
+    boost::this_fiber::yield();
+  }
 
   // From main: suspend until no modeled fiber is targeted any more.
   void wait_from_main(const bool& done);
@@ -50,7 +55,7 @@ class WorkerPool {
   WorkerPool();
   static void worker_main(Worker* w);
 
-  class DirectedAlgorithm* algo_;  // owned by Boost's scheduler
+  DirectedAlgorithm* algo_;  // owned by Boost's scheduler
   std::deque<Worker> workers_;     // deque: workers never move
 };
 
