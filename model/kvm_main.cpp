@@ -89,6 +89,9 @@ int __kvm_set_memory_region(kvm* kvm, const kvm_userspace_memory_region& mem) {
   if (mem.slot >= KVM_MEM_SLOTS_NUM) return -EINVAL;
   if ((mem.memory_size & (PAGE_SIZE - 1)) || (mem.guest_phys_addr & (PAGE_SIZE - 1)))
     return -EINVAL;
+  if ((mem.userspace_addr & (PAGE_SIZE - 1)) ||
+      !userspace_range_ok(mem.userspace_addr, mem.memory_size >> PAGE_SHIFT))
+    return -EINVAL;
 
   const struct kvm_memslots* current = kvm->memslots.load();
   const kvm_memory_slot old = current->memslots.at(mem.slot);

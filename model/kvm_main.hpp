@@ -29,6 +29,12 @@ pfn_t gfn_to_pfn(kvm* kvm, gfn_t gfn);
 int kvm_read_guest(kvm* kvm, gpa_t gpa);
 int kvm_write_guest(kvm* kvm, gpa_t gpa);
 
+// access_ok() of x86-64 for a slot of `npages` at `hva`: below TASK_SIZE_MAX.
+inline constexpr hva_t TASK_SIZE_MAX = (1ULL << 47) - PAGE_SIZE;
+inline bool userspace_range_ok(hva_t hva, uint64_t npages) {
+  return npages <= TASK_SIZE_MAX >> PAGE_SHIFT && hva <= TASK_SIZE_MAX - (npages << PAGE_SHIFT);
+}
+
 // KVM_SET_USER_MEMORY_REGION: takes slots_lock. Returns 0 or -errno.
 int kvm_set_memory_region(kvm* kvm, const kvm_userspace_memory_region& mem);
 

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "model/kvm_main.hpp"
 #include "model/variants.hpp"
 #include "sim/json_input.hpp"
+#include "sim/parse_int.hpp"
 
 namespace model {
 
@@ -32,6 +34,16 @@ std::vector<std::string> parse_verdict(const JsonIn& j) {
   return kinds;
 }
 
+// What __kvm_set_memory_region demands of userspace_addr: page aligned, and
+// access_ok() for the whole slot (below the x86-64 TASK_SIZE_MAX).
+hva_t userspace_addr(const JsonIn& j, uint64_t npages) {
+  const hva_t hva = j.u64();
+  if (hva & (PAGE_SIZE - 1)) j.error("must be page aligned");
+  if (!userspace_range_ok(hva, npages))
+    j.error("the slot must lie in the user address space (below 0x7ffffffff000)");
+  return hva;
+}
+
 kvm_memory_slot parse_memslot(const JsonIn& j) {
   j.expect_object({"slot", "base_gfn", "npages", "userspace_addr"});
   kvm_memory_slot s;
@@ -41,8 +53,7 @@ kvm_memory_slot parse_memslot(const JsonIn& j) {
   s.base_gfn = j.at("base_gfn").u64();
   s.npages = j.at("npages").u64();
   if (s.npages == 0) j.at("npages").error("an initial memslot needs at least one page");
-  s.userspace_addr = j.at("userspace_addr").u64();
-  if (s.userspace_addr & (PAGE_SIZE - 1)) j.at("userspace_addr").error("must be page aligned");
+  s.userspace_addr = userspace_addr(j.at("userspace_addr"), s.npages);
   return s;
 }
 
@@ -79,10 +90,10 @@ Op parse_op(const JsonIn& j, ThreadSpec::Kind kind,
     const uint64_t npages = j.at("npages").u64();
     if (npages == 0) j.at("npages").error("a created memslot needs at least one page");
     const uint64_t base = gfn_in_range(j.at("base_gfn"));
-    if (base + npages > gfns) j.at("npages").error("slot extends beyond the VM's guest frames");
+    if (npages > gfns - base) j.at("npages").error("slot extends beyond the VM's guest frames");
     op.region.memory_size = npages << PAGE_SHIFT;
     op.region.guest_phys_addr = base << PAGE_SHIFT;
-    op.region.userspace_addr = j.at("userspace_addr").u64();
+    op.region.userspace_addr = userspace_addr(j.at("userspace_addr"), npages);
   } else if (name == "delete_memslot") {
     j.expect_object({"op", "slot"});
   } else {
@@ -106,17 +117,19 @@ std::string Expectation::verdict() const {
 
 std::pair<uint64_t, uint64_t> parse_seed_range(const std::string& text) {
   const auto dots = text.find("..");
-  auto number = [&](const std::string& s) {
-    if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos)
-      throw std::invalid_argument("seed range must look like A..B (inclusive), got '" + text + "'");
-    return std::stoull(s);
+  auto number = [&](std::string_view s) {
+    const bool decimal = !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+    const auto v = decimal ? sim::parse_u64(s) : std::nullopt;
+    if (!v)
+      throw std::invalid_argument("seed range must be A..B (inclusive, 64-bit), got '" + text + "'");
+    return *v;
   };
   if (dots == std::string::npos) {
     const uint64_t one = number(text);
     return {one, one};
   }
-  const uint64_t a = number(text.substr(0, dots));
-  const uint64_t b = number(text.substr(dots + 2));
+  const uint64_t a = number(std::string_view(text).substr(0, dots));
+  const uint64_t b = number(std::string_view(text).substr(dots + 2));
   if (b < a) throw std::invalid_argument("seed range '" + text + "' is empty (B < A)");
   return {a, b};
 }
@@ -161,7 +174,8 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& path) {
     vm.at("gfns").error("must be between 1 and " + std::to_string(kMaxGfns));
   for (const auto& m : vm.at("memslots").items()) {
     kvm_memory_slot s = parse_memslot(m);
-    if (s.base_gfn + s.npages > sc.gfns) m.error("slot extends beyond the VM's guest frames");
+    if (s.base_gfn >= sc.gfns || s.npages > sc.gfns - s.base_gfn)
+      m.error("slot extends beyond the VM's guest frames");
     for (const auto& other : sc.memslots) {
       if (other.id == s.id) m.at("slot").error("slot id used twice");
       if (s.base_gfn < other.base_gfn + other.npages && other.base_gfn < s.base_gfn + s.npages)

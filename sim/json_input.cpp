@@ -1,8 +1,8 @@
 #include "sim/json_input.hpp"
 
+#include "sim/parse_int.hpp"
+
 #include <algorithm>
-#include <cerrno>
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -69,39 +69,23 @@ std::string JsonIn::str() const {
   return v_->get<std::string>();
 }
 
-static bool parse_int(const std::string& s, bool allow_negative, long long& out_signed,
-                      unsigned long long& out_unsigned) {
-  if (s.empty()) return false;
-  errno = 0;
-  char* end = nullptr;
-  if (s[0] == '-') {
-    if (!allow_negative) return false;
-    out_signed = std::strtoll(s.c_str(), &end, 0);
-  } else {
-    out_unsigned = std::strtoull(s.c_str(), &end, 0);
-    out_signed = static_cast<long long>(out_unsigned);
-  }
-  return errno == 0 && end && *end == '\0';
-}
-
 uint64_t JsonIn::u64() const {
   if (v_->is_number_unsigned()) return v_->get<uint64_t>();
-  if (v_->is_string()) {
-    long long s = 0;
-    unsigned long long u = 0;
-    if (parse_int(v_->get<std::string>(), false, s, u)) return u;
-  }
-  error("expected an unsigned integer (a number, or a string such as \"0x1000\")");
+  if (v_->is_number_integer() && v_->get<int64_t>() >= 0) return v_->get<uint64_t>();
+  if (v_->is_string())
+    if (const auto v = parse_u64(v_->get<std::string>())) return *v;
+  error("expected an unsigned 64-bit integer (a number, or a string such as \"0x1000\")");
 }
 
 int64_t JsonIn::i64() const {
-  if (v_->is_number_integer()) return v_->get<int64_t>();
-  if (v_->is_string()) {
-    long long s = 0;
-    unsigned long long u = 0;
-    if (parse_int(v_->get<std::string>(), true, s, u)) return s;
+  if (v_->is_number_unsigned()) {
+    if (v_->get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX)) return v_->get<int64_t>();
+  } else if (v_->is_number_integer()) {
+    return v_->get<int64_t>();
   }
-  error("expected an integer (a number, or a string such as \"-150\")");
+  if (v_->is_string())
+    if (const auto v = parse_i64(v_->get<std::string>())) return *v;
+  error("expected a signed 64-bit integer (a number, or a string such as \"-150\")");
 }
 
 bool JsonIn::boolean() const {

@@ -63,13 +63,20 @@ void write_trace(const Trace& t, const std::string& path) {
   if (std::rename(tmp.c_str(), path.c_str()) != 0) throw InputError(path + ": cannot write trace");
 }
 
-static Event event_from(const JsonIn& j) {
+// A thread id that names one of the trace's `n` threads.
+static ThreadId thread_id(const JsonIn& j, size_t n) {
+  const uint64_t id = j.u64();
+  if (id >= n)
+    j.error("names thread " + std::to_string(id) + " but the trace has " + std::to_string(n) +
+            " threads");
+  return static_cast<ThreadId>(id);
+}
+
+static Event event_from(const JsonIn& j, size_t threads) {
   j.expect_object({"step", "thread", "op", "object", "value", "function"});
   Event e;
   e.step = j.at("step").u64();
-  const uint64_t thread = j.at("thread").u64();
-  if (thread >= kNoThread) j.at("thread").error("thread id out of range");
-  e.thread = static_cast<ThreadId>(thread);
+  e.thread = thread_id(j.at("thread"), threads);
   e.op = j.at("op").str();
   e.object = j.at("object").str();
   e.value = j.at("value").str();
@@ -103,21 +110,18 @@ Trace read_trace(const std::string& path) {
     th.expect_object({"name", "cpu"});
     t.threads.push_back(ThreadInfo{th.at("name").str(), static_cast<int>(th.at("cpu").u64())});
   }
-  for (const auto& s : root.at("schedule").items()) {
-    const uint64_t id = s.u64();
-    if (id >= t.threads.size()) s.error("names thread " + std::to_string(id) +
-                                        " but the trace has " +
-                                        std::to_string(t.threads.size()) + " threads");
-    t.schedule.push_back(static_cast<ThreadId>(id));
-  }
-  for (const auto& e : root.at("events").items()) t.events.push_back(event_from(e));
+  if (t.threads.empty()) root.at("threads").error("a trace has at least one thread");
+  for (const auto& s : root.at("schedule").items())
+    t.schedule.push_back(thread_id(s, t.threads.size()));
+  for (const auto& e : root.at("events").items())
+    t.events.push_back(event_from(e, t.threads.size()));
   const JsonIn verdict = root.at("verdict");
   const std::string outcome = verdict.at("outcome").str();
   if (outcome == "violation") {
     verdict.expect_object({"outcome", "kind", "message", "step", "thread"});
     t.violation = Violation{verdict.at("kind").str(), verdict.at("message").str(),
                             verdict.at("step").u64(),
-                            static_cast<ThreadId>(verdict.at("thread").u64())};
+                            thread_id(verdict.at("thread"), t.threads.size())};
   } else if (outcome != "clean") {
     verdict.at("outcome").error("expected \"clean\" or \"violation\"");
   }

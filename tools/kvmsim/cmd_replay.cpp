@@ -4,6 +4,7 @@
 #include "model/scenario.hpp"
 #include "model/simulation.hpp"
 #include "report.hpp"
+#include "sim/json_input.hpp"
 #include "sim/strategy/replay_strategy.hpp"
 
 namespace kvmsim {
@@ -21,9 +22,14 @@ int cmd_replay(const std::string& trace_path) {
   const sim::Trace recorded = sim::read_trace(trace_path);
   const model::Scenario scenario =
       model::parse_scenario(recorded.scenario, trace_path + "#/scenario/content");
-  const model::Variant& variant = model::find_variant(recorded.variant);
+  const model::Variant* variant = nullptr;
+  try {
+    variant = &model::find_variant(recorded.variant);
+  } catch (const sim::InputError& e) {
+    throw sim::InputError(trace_path + ": /variant: " + e.what());
+  }
   sim::ReplayStrategy replay(recorded.schedule);
-  model::Simulation simulation(scenario, variant, replay, true);
+  model::Simulation simulation(scenario, *variant, replay, true);
   simulation.run(recorded.seed);
   sim::Trace now = simulation.trace(recorded.seed, kTool);
   now.strategy = recorded.strategy;

@@ -4,17 +4,21 @@
 #include "model/scenario.hpp"
 #include "model/simulation.hpp"
 #include "report.hpp"
+#include "sim/json_input.hpp"
+#include "sim/parse_int.hpp"
 #include "sim/strategy/strategy.hpp"
 
 namespace kvmsim {
 
 int cmd_run(const RunArgs& args) {
+  const auto seed = sim::parse_u64(args.seed);
+  if (!seed) throw sim::InputError("--seed: expected an unsigned 64-bit integer, got '" + args.seed + "'");
   const model::Scenario scenario = model::load_scenario(args.scenario);
   const model::Variant& variant = model::find_variant(args.variant);
   auto strategy = sim::make_strategy(scenario.exploration.strategy);
   model::Simulation simulation(scenario, variant, *strategy, true);
-  const sim::Outcome out = simulation.run(args.seed);
-  const sim::Trace trace = simulation.trace(args.seed, kTool);
+  const sim::Outcome out = simulation.run(*seed);
+  const sim::Trace trace = simulation.trace(*seed, kTool);
   print_execution(trace);
   if (args.trace) {
     sim::write_trace(trace, *args.trace);

@@ -22,7 +22,7 @@ int cmd_sweep(const SweepArgs& args);
 struct RunArgs {
   std::string scenario;
   std::string variant;
-  uint64_t seed = 0;
+  std::string seed;  // parsed strictly (CLI11 would wrap "-1" around)
   std::optional<std::string> trace;
 };
 int cmd_run(const RunArgs& args);
