@@ -1,0 +1,464 @@
+// The kvmsim command line: exit statuses (0 ok/clean, 1 violation /
+// unexpected verdict / replay mismatch, 2 bad input), error messages that
+// name the file and the JSON path, the sweep JSON shape, and replay of the
+// committed reproducer. Malformed inputs are written to a temporary
+// directory, never into the source tree.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "model/scenario.hpp"
+#include "model/sweep.hpp"
+#include "sim/trace/trace.hpp"
+#include "test_util.hpp"
+
+using nlohmann::json;
+using testutil::contains;
+using testutil::ProcessResult;
+
+namespace {
+
+ProcessResult kvmsim(const std::vector<std::string>& args, const testutil::TempDir& dir,
+                     const std::string& cwd = "") {
+  std::vector<std::string> argv = {testutil::kvmsim_bin()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return testutil::run_process(argv, dir, cwd);
+}
+
+json good_scenario() { return json::parse(testutil::read_file(testutil::scenario_path())); }
+
+std::string write_json(const testutil::TempDir& dir, const std::string& name, const json& j) {
+  const std::string path = dir.file(name);
+  testutil::write_file(path, j.dump(1));
+  return path;
+}
+
+// The "trace hash: <hex>" that run/replay print.
+std::string printed_hash(const std::string& out) {
+  std::smatch m;
+  static const std::regex re("trace hash:? ([0-9a-f]{64})");
+  return std::regex_search(out, m, re) ? m[1].str() : "";
+}
+
+}  // namespace
+
+TEST_CASE("cli: the binary and the sources are where the tests think") {
+  INFO("KVMSIM_BIN=" << testutil::kvmsim_bin());
+  INFO("KVMSIM_SOURCE_ROOT=" << testutil::source_root());
+  REQUIRE(testutil::fs::exists(testutil::kvmsim_bin()));
+  REQUIRE(testutil::fs::exists(testutil::scenario_path()));
+}
+
+TEST_CASE("cli: variants lists v3.16 before v3.17") {
+  testutil::TempDir dir;
+  const ProcessResult text = kvmsim({"variants"}, dir);
+  CHECK(text.exit_code == 0);
+  const auto p16 = text.out.find("v3.16"), p17 = text.out.find("v3.17");
+  REQUIRE(p16 != std::string::npos);
+  REQUIRE(p17 != std::string::npos);
+  CHECK(p16 < p17);
+  CHECK(contains(text.out, "ee3d1570b586"));
+
+  const ProcessResult js = kvmsim({"variants", "--json"}, dir);
+  CHECK(js.exit_code == 0);
+  const json j = json::parse(js.out);
+  REQUIRE(j.is_array());
+  std::vector<std::string> names;
+  for (const auto& v : j) names.push_back(v.at("name").get<std::string>());
+  const auto i16 = std::find(names.begin(), names.end(), "v3.16");
+  const auto i17 = std::find(names.begin(), names.end(), "v3.17");
+  REQUIRE(i16 != names.end());
+  REQUIRE(i17 != names.end());
+  CHECK(i16 < i17);
+}
+
+TEST_CASE("cli: sweep of the scenario") {
+  testutil::TempDir dir;
+  const std::string sc = testutil::scenario_path();
+
+  SUBCASE("text") {
+    const ProcessResult r = kvmsim({"sweep", sc}, dir);
+    CHECK(r.exit_code == 0);
+    CHECK(contains(r.out, "v3.16"));
+    CHECK(contains(r.out, "v3.17"));
+    CHECK(contains(r.out, "stale-mmio"));
+  }
+
+  SUBCASE("--json has the documented shape and the library's numbers") {
+    const ProcessResult r = kvmsim({"sweep", sc, "--json"}, dir);
+    CHECK(r.exit_code == 0);
+    const json j = json::parse(r.out);
+    REQUIRE(j.is_object());
+    CHECK(j.size() == 2);
+    CHECK(j.at("scenario") == "ee3d1570b586-mmio-cache-generation");
+    const json& vs = j.at("variants");
+    REQUIRE(vs.is_array());
+    REQUIRE(vs.size() == 2);
+    const model::Scenario scenario = model::load_scenario(sc);
+    const std::set<std::string> keys = {"variant",  "executions", "violations",
+                                        "first_failing_seed", "expected", "ok"};
+    for (size_t i = 0; i < vs.size(); ++i) {
+      const json& v = vs[i];
+      CAPTURE(v.dump());
+      std::set<std::string> have;
+      for (auto it = v.begin(); it != v.end(); ++it) have.insert(it.key());
+      CHECK(have == keys);
+      CHECK(v.at("variant").is_string());
+      CHECK(v.at("executions").is_number_unsigned());
+      CHECK(v.at("violations").is_object());
+      for (const auto& [kind, n] : v.at("violations").items()) {
+        CHECK_FALSE(kind.empty());
+        CHECK(n.is_number_unsigned());
+      }
+      CHECK((v.at("first_failing_seed").is_null() || v.at("first_failing_seed").is_number_unsigned()));
+      CHECK(v.at("expected").is_string());
+      CHECK(v.at("ok").is_boolean());
+      // The same as the library computes.
+      const model::Expectation& e = scenario.expect.at(i);
+      CHECK(v.at("variant") == e.variant);
+      const model::SweepResult lib = model::sweep_variant(
+          scenario, e, scenario.exploration.seed_begin, scenario.exploration.seed_end);
+      CHECK(v.at("executions") == lib.executions);
+      CHECK(v.at("violations") == json(lib.violations));
+      CHECK(v.at("expected") == lib.expected);
+      CHECK(v.at("ok") == lib.ok);
+      if (lib.first_failing_seed) CHECK(v.at("first_failing_seed") == *lib.first_failing_seed);
+      else CHECK(v.at("first_failing_seed").is_null());
+    }
+    CHECK(vs[0].at("variant") == "v3.16");
+    CHECK(vs[0].at("executions") == 1000);
+    CHECK(vs[0].at("violations").at("stale-mmio").get<uint64_t>() > 0);
+    CHECK(vs[0].at("first_failing_seed").is_number_unsigned());
+    CHECK(vs[0].at("ok") == true);
+    CHECK(vs[1].at("variant") == "v3.17");
+    CHECK(vs[1].at("violations").empty());
+    CHECK(vs[1].at("first_failing_seed").is_null());
+    CHECK(vs[1].at("expected") == "clean");
+    CHECK(vs[1].at("ok") == true);
+  }
+
+  SUBCASE("--seeds 0..9 runs ten executions per variant") {
+    const ProcessResult r = kvmsim({"sweep", sc, "--seeds", "0..9", "--json"}, dir);
+    const json j = json::parse(r.out);
+    bool all_ok = true;
+    REQUIRE(j.at("variants").size() == 2);
+    for (const auto& v : j.at("variants")) {
+      CHECK(v.at("executions") == 10);
+      if (!v.at("first_failing_seed").is_null()) {
+        CHECK(v.at("first_failing_seed").get<uint64_t>() <= 9);
+      }
+      all_ok = all_ok && v.at("ok").get<bool>();
+    }
+    CHECK(r.exit_code == (all_ok ? 0 : 1));
+  }
+
+  SUBCASE("--seeds 42 and --variant v3.17 select one seed and one variant") {
+    const ProcessResult r = kvmsim({"sweep", sc, "--seeds", "42", "--variant", "v3.17", "--json"}, dir);
+    CHECK(r.exit_code == 0);
+    const json j = json::parse(r.out);
+    REQUIRE(j.at("variants").size() == 1);
+    CHECK(j.at("variants")[0].at("variant") == "v3.17");
+    CHECK(j.at("variants")[0].at("executions") == 1);
+  }
+
+  SUBCASE("an expectation the executions do not meet exits 1") {
+    json bad = good_scenario();
+    bad["expect"][1]["verdict"] = "stale-mmio";  // v3.17 is clean
+    const std::string path = write_json(dir, "wrong-expectation.json", bad);
+    const ProcessResult r = kvmsim({"sweep", path, "--seeds", "0..49"}, dir);
+    CHECK(r.exit_code == 1);
+  }
+
+  SUBCASE("bad sweep arguments exit 2") {
+    ProcessResult r = kvmsim({"sweep", sc, "--seeds", "5..2"}, dir);
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.err, "5..2"));
+    r = kvmsim({"sweep", sc, "--seeds", "x"}, dir);
+    CHECK(r.exit_code == 2);
+    r = kvmsim({"sweep", sc, "--variant", "v9.99"}, dir);
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.err, "v9.99"));
+    r = kvmsim({"sweep"}, dir);
+    CHECK(r.exit_code == 2);
+    r = kvmsim({"frobnicate"}, dir);
+    CHECK(r.exit_code == 2);
+  }
+}
+
+TEST_CASE("cli: run") {
+  testutil::TempDir dir;
+  const std::string sc = testutil::scenario_path();
+  const model::Scenario scenario = model::load_scenario(sc);
+  model::Expectation e16;
+  for (const auto& e : scenario.expect)
+    if (e.variant == "v3.16") e16 = e;
+  const model::SweepResult r16 = model::sweep_variant(scenario, e16, 0, 999);
+  REQUIRE(r16.first_failing_seed);
+  const std::string bad_seed = std::to_string(*r16.first_failing_seed);
+
+  SUBCASE("a violating seed exits 1, and the trace it writes is the one it printed") {
+    const std::string trace = dir.file("run.json");
+    const ProcessResult r =
+        kvmsim({"run", sc, "--variant", "v3.16", "--seed", bad_seed, "--trace", trace}, dir);
+    CHECK(r.exit_code == 1);
+    CHECK(contains(r.out, "stale-mmio"));
+    CHECK(contains(r.out, "vcpu0 (CPU 0)"));
+    const sim::Trace t = sim::read_trace(trace);
+    CHECK(t.variant == "v3.16");
+    CHECK(std::to_string(t.seed) == bad_seed);
+    REQUIRE(t.violation);
+    CHECK(t.violation->kind == "stale-mmio");
+    CHECK(printed_hash(r.out) == t.hash());
+    CHECK(t.scenario == good_scenario());
+  }
+
+  SUBCASE("every v3.17 seed is clean: exit 0") {
+    for (const char* seed : {"0", "1", bad_seed.c_str()}) {
+      const ProcessResult r = kvmsim({"run", sc, "--variant", "v3.17", "--seed", seed}, dir);
+      CHECK(r.exit_code == 0);
+      CHECK(contains(r.out, "clean"));
+    }
+  }
+
+  SUBCASE("unknown --variant exits 2") {
+    const ProcessResult r = kvmsim({"run", sc, "--variant", "v2.6.32", "--seed", "0"}, dir);
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.err, "v2.6.32"));
+    CHECK(contains(r.err, "v3.16"));  // names the known ones
+  }
+
+  SUBCASE("missing required options exit 2") {
+    CHECK(kvmsim({"run", sc, "--seed", "0"}, dir).exit_code == 2);
+    CHECK(kvmsim({"run", sc, "--variant", "v3.16"}, dir).exit_code == 2);
+    CHECK(kvmsim({"run", sc, "--variant", "v3.16", "--seed", "zero"}, dir).exit_code == 2);
+    // Not wrapped around to 2^64-1.
+    CHECK(kvmsim({"run", sc, "--variant", "v3.16", "--seed=-1"}, dir).exit_code == 2);
+    CHECK(kvmsim({"run", sc, "--variant", "v3.16", "--seed", "99999999999999999999"}, dir)
+              .exit_code == 2);
+  }
+}
+
+TEST_CASE("cli: malformed scenarios exit 2 naming the file and the JSON path") {
+  testutil::TempDir dir;
+  struct Case {
+    std::string file;
+    std::string text;        // written as is when not empty
+    json doc;                // otherwise this
+    std::string expect_in_err;  // what follows the file name
+  };
+  std::vector<Case> cases;
+  cases.push_back({"syntax.json", "{\"name\": \"x\",\n  \"threads\": [\n", {}, ": invalid JSON"});
+  {
+    json j = good_scenario();
+    j["unexpected_member"] = 1;
+    cases.push_back({"unknown-member.json", "", j, ": /unexpected_member: "});
+  }
+  {
+    json j = good_scenario();
+    j["threads"].insert(j["threads"].begin() + 1, json::parse(R"({
+      "name": "vcpu2", "kind": "vcpu", "cpu": 3,
+      "program": [{"op": "access", "gfn": {"page": 16}}]})"));
+    cases.push_back({"gfn-type.json", "", j, ": /threads/1/program/0/gfn: "});
+  }
+  {
+    json j = good_scenario();
+    j["expect"][0]["variant"] = "v3.99";
+    cases.push_back({"unknown-variant.json", "", j, ": /expect/0/variant: "});
+  }
+  {
+    json j = good_scenario();
+    j["threads"][0]["program"][0]["gfn"] = 0x20;  // the VM has 32 guest frames
+    cases.push_back({"gfn-range.json", "", j, ": /threads/0/program/0/gfn: "});
+  }
+  {
+    json j = good_scenario();
+    j["threads"][1]["program"][0]["op"] = "move_memslot";
+    cases.push_back({"unknown-op.json", "", j, ": /threads/1/program/0/op: "});
+  }
+  {
+    json j = good_scenario();
+    j["exploration"]["seeds"] = "5..2";
+    cases.push_back({"seeds.json", "", j, ": /exploration/seeds: "});
+  }
+  for (const Case& c : cases) {
+    CAPTURE(c.file);
+    const std::string path =
+        c.text.empty() ? write_json(dir, c.file, c.doc) : dir.file(c.file);
+    if (!c.text.empty()) testutil::write_file(path, c.text);
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"sweep", path, "--seeds", "0..1"},
+          std::vector<std::string>{"run", path, "--variant", "v3.16", "--seed", "0"}}) {
+      CAPTURE(args[0]);
+      const ProcessResult r = kvmsim(args, dir);
+      CAPTURE(r.err);
+      CHECK(r.exit_code == 2);
+      CHECK(contains(r.err, path + c.expect_in_err));
+      CHECK(r.out.empty());
+    }
+  }
+  // A file that does not exist.
+  const std::string missing = dir.file("does-not-exist.json");
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"sweep", missing},
+        std::vector<std::string>{"run", missing, "--variant", "v3.16", "--seed", "0"},
+        std::vector<std::string>{"replay", missing}}) {
+    CAPTURE(args[0]);
+    const ProcessResult r = kvmsim(args, dir);
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.err, missing));
+  }
+}
+
+TEST_CASE("cli: replay of a trace naming an unknown variant exits 2") {
+  testutil::TempDir dir;
+  REQUIRE(testutil::fs::exists(testutil::trace_path()));
+  json j = json::parse(testutil::read_file(testutil::trace_path()));
+  j["variant"] = "v4.19";
+  const std::string path = write_json(dir, "variant.json", j);
+  const ProcessResult r = kvmsim({"replay", path}, dir);
+  CAPTURE(r.err);
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "v4.19"));
+}
+
+TEST_CASE("cli: replay of the committed reproducer") {
+  testutil::TempDir dir;
+  INFO("the reproducer must be committed at " << testutil::trace_path());
+  REQUIRE(testutil::fs::exists(testutil::trace_path()));
+  const sim::Trace t = sim::read_trace(testutil::trace_path());
+  CHECK(t.variant == "v3.16");
+  REQUIRE(t.violation);
+  CHECK(t.violation->kind == "stale-mmio");
+  CHECK(t.scenario == good_scenario());
+
+  // As a user would type it, from the top of the tree.
+  const ProcessResult r =
+      kvmsim({"replay", testutil::kTraceRel}, dir, testutil::source_root());
+  CAPTURE(r.out);
+  CAPTURE(r.err);
+  CHECK(r.exit_code == 1);  // a violating trace
+  CHECK(contains(r.out, "replay matches the recording"));
+  CHECK_FALSE(contains(r.out, "MISMATCH"));
+  CHECK(printed_hash(r.out) == t.hash());
+}
+
+TEST_CASE("cli: replay detects mismatches and rejects edited traces") {
+  testutil::TempDir dir;
+  REQUIRE(testutil::fs::exists(testutil::trace_path()));
+  const json original = json::parse(testutil::read_file(testutil::trace_path()));
+
+  SUBCASE("the same recording replayed at v3.17: mismatch, exit 1") {
+    sim::Trace t = sim::read_trace(testutil::trace_path());
+    t.variant = "v3.17";
+    const std::string path = dir.file("as-v3.17.json");
+    sim::write_trace(t, path);  // recomputes the hash; the scenario is unchanged
+    const json j = json::parse(testutil::read_file(path));
+    CHECK(j.at("scenario").at("content") == original.at("scenario").at("content"));
+    CHECK(j.at("variant") == "v3.17");
+    const ProcessResult r = kvmsim({"replay", path}, dir);
+    CAPTURE(r.out);
+    CHECK(r.exit_code == 1);
+    CHECK(contains(r.out, "replay MISMATCH"));
+    CHECK_FALSE(contains(r.out, "replay matches the recording"));
+  }
+
+  SUBCASE("an event value changed, hash recomputed: mismatch, exit 1") {
+    sim::Trace t = sim::read_trace(testutil::trace_path());
+    REQUIRE(t.events.size() > 3);
+    t.events[3].value += "0";
+    const std::string path = dir.file("edited-event-rehashed.json");
+    sim::write_trace(t, path);
+    const ProcessResult r = kvmsim({"replay", path}, dir);
+    CAPTURE(r.out);
+    CHECK(r.exit_code == 1);
+    CHECK(contains(r.out, "replay MISMATCH"));
+  }
+
+  SUBCASE("a clean trace replays with exit 0") {
+    const std::string path = dir.file("clean.json");
+    const ProcessResult run = kvmsim(
+        {"run", testutil::scenario_path(), "--variant", "v3.17", "--seed", "0", "--trace", path},
+        dir);
+    REQUIRE(run.exit_code == 0);
+    const ProcessResult r = kvmsim({"replay", path}, dir);
+    CHECK(r.exit_code == 0);
+    CHECK(contains(r.out, "replay matches the recording"));
+  }
+
+  struct Bad {
+    std::string file;
+    std::string text;
+    json doc;
+    std::string expect_in_err;  // what follows the file name
+  };
+  std::vector<Bad> bad;
+  bad.push_back({"not-json.json", "this is not JSON\n", {}, ": invalid JSON"});
+  {
+    json j = original;
+    j["format"] = "chrome-trace";
+    bad.push_back({"format.json", "", j, ": /format: "});
+  }
+  {
+    json j = original;
+    j["events"][0]["value"] = "edited";
+    bad.push_back({"edited-hash.json", "", j, ": /hash: "});
+  }
+  {
+    json j = original;
+    j["schedule"][1] = j["threads"].size();  // one past the last thread
+    bad.push_back({"schedule-thread.json", "", j, ": /schedule/1: "});
+  }
+  {
+    json j = original;
+    j["scenario"]["content"]["threads"][0]["program"][0]["gfn"] = 5;
+    bad.push_back({"scenario-edited.json", "", j, ": /scenario/sha256: "});
+  }
+  {
+    // An embedded scenario that is invalid, with a consistent checksum.
+    json j = original;
+    j["scenario"]["content"]["threads"][0]["program"][0]["op"] = "teleport";
+    j["scenario"]["sha256"] = sim::scenario_sha256(j["scenario"]["content"]);
+    bad.push_back({"scenario-invalid.json", "", j,
+                   "#/scenario/content: /threads/0/program/0/op: "});
+  }
+  for (const Bad& b : bad) {
+    SUBCASE(b.file.c_str()) {
+      const std::string path = b.text.empty() ? write_json(dir, b.file, b.doc) : dir.file(b.file);
+      if (!b.text.empty()) testutil::write_file(path, b.text);
+      const ProcessResult r = kvmsim({"replay", path}, dir);
+      CAPTURE(r.err);
+      CHECK(r.exit_code == 2);
+      CHECK(contains(r.err, path + b.expect_in_err));
+    }
+  }
+}
+
+TEST_CASE("cli: replay of a trace whose event names a thread that does not exist") {
+  // Once a crash: read_trace checked event thread ids only against kNoThread.
+  testutil::TempDir dir;
+  REQUIRE(testutil::fs::exists(testutil::trace_path()));
+  sim::Trace t = sim::read_trace(testutil::trace_path());
+  t.events.at(0).thread = 99;
+  const std::string path = dir.file("event-thread.json");
+  sim::write_trace(t, path);
+  const ProcessResult r = kvmsim({"replay", path}, dir);
+  CAPTURE(r.err);
+  CHECK(r.signal == 0);
+  CHECK(r.exit_code == 2);
+}
+
+TEST_CASE("cli: a seed range beyond 64 bits") {
+  // Once a crash: std::stoull's out_of_range escaped main.
+  testutil::TempDir dir;
+  const ProcessResult r = kvmsim(
+      {"sweep", testutil::scenario_path(), "--seeds", "0..99999999999999999999"}, dir);
+  CAPTURE(r.err);
+  CHECK(r.signal == 0);
+  CHECK(r.exit_code == 2);
+}

@@ -1,0 +1,433 @@
+// The ee3d1570b586 scenario through the library: determinism of recorded
+// executions (in one process and across processes), the sweep verdicts at
+// v3.16 and v3.17, model::meets, and scenario validation.
+//
+// The binary re-executes itself to get a second process's hashes: run with
+// --print-hashes it prints "<seed> <v3.16 hash> <v3.17 hash>" per seed and
+// exits without running the tests.
+#define DOCTEST_CONFIG_IMPLEMENT
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "model/scenario.hpp"
+#include "model/simulation.hpp"
+#include "model/sweep.hpp"
+#include "model/variants.hpp"
+#include "sim/json_input.hpp"
+#include "sim/strategy/random_strategy.hpp"
+#include "sim/strategy/replay_strategy.hpp"
+#include "test_util.hpp"
+
+namespace {
+
+constexpr uint64_t kSeeds = 1000;
+const char* const kTool = "kvmsim-test";
+const char* const kPrintHashes = "--print-hashes";
+
+const model::Scenario& scenario() {
+  static const model::Scenario sc = model::load_scenario(testutil::scenario_path());
+  return sc;
+}
+
+const model::Expectation& expectation(const std::string& variant) {
+  for (const auto& e : scenario().expect)
+    if (e.variant == variant) return e;
+  throw std::runtime_error("the scenario expects nothing of " + variant);
+}
+
+// One recorded execution's hash.
+std::string hash_of(model::Simulation& sim, uint64_t seed) {
+  sim.run(seed);
+  return sim.trace(seed, kTool).hash();
+}
+
+struct Hashes {
+  std::vector<std::string> v316, v317;
+};
+
+Hashes compute_hashes() {
+  sim::RandomStrategy s16, s17;
+  model::Simulation a(scenario(), model::find_variant("v3.16"), s16, true);
+  model::Simulation b(scenario(), model::find_variant("v3.17"), s17, true);
+  Hashes h;
+  for (uint64_t seed = 0; seed < kSeeds; ++seed) {
+    h.v316.push_back(hash_of(a, seed));
+    h.v317.push_back(hash_of(b, seed));
+  }
+  return h;
+}
+
+int print_hashes() {
+  const Hashes h = compute_hashes();
+  for (uint64_t seed = 0; seed < kSeeds; ++seed)
+    std::printf("%llu %s %s\n", static_cast<unsigned long long>(seed), h.v316[seed].c_str(),
+                h.v317[seed].c_str());
+  return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 2 && std::strcmp(argv[1], kPrintHashes) == 0) return print_hashes();
+  doctest::Context context(argc, argv);
+  return context.run();
+}
+
+// ---------------------------------------------------------------------------
+// Determinism
+// ---------------------------------------------------------------------------
+
+namespace {
+
+// This process's hashes, from the first test that needs them (hashing a
+// trace costs far more than the execution, so they are computed once).
+std::optional<Hashes> g_hashes;
+
+const Hashes& my_hashes() {
+  if (!g_hashes) g_hashes = compute_hashes();
+  return *g_hashes;
+}
+
+}  // namespace
+
+TEST_CASE("determinism: the same seed gives the same trace hash, interleaved, in one process") {
+  sim::RandomStrategy s16, s17;
+  model::Simulation a(scenario(), model::find_variant("v3.16"), s16, true);
+  model::Simulation b(scenario(), model::find_variant("v3.17"), s17, true);
+  Hashes first;
+  int differing = 0;
+  for (uint64_t seed = 0; seed < kSeeds; ++seed) {
+    CAPTURE(seed);
+    const std::string h16 = hash_of(a, seed);
+    const std::string h17 = hash_of(b, seed);
+    CHECK(hash_of(a, seed) == h16);
+    CHECK(hash_of(b, seed) == h17);
+    if (h16 != h17) ++differing;
+    first.v316.push_back(h16);
+    first.v317.push_back(h17);
+  }
+  // Fresh simulations, seeds in reverse order, variants in the other order:
+  // nothing carried over from earlier executions may change a hash.
+  sim::RandomStrategy t16, t17;
+  model::Simulation c(scenario(), model::find_variant("v3.17"), t17, true);
+  model::Simulation d(scenario(), model::find_variant("v3.16"), t16, true);
+  for (uint64_t seed = kSeeds; seed-- > 0;) {
+    if (seed % 4 != 1) continue;
+    CAPTURE(seed);
+    CHECK(hash_of(c, seed) == first.v317[seed]);
+    CHECK(hash_of(d, seed) == first.v316[seed]);
+  }
+  // The hashes are not trivially equal: schedules and variants differ.
+  std::vector<std::string> sorted = first.v316;
+  std::sort(sorted.begin(), sorted.end());
+  CHECK(std::unique(sorted.begin(), sorted.end()) - sorted.begin() > 100);
+  CHECK(differing > 0);
+  if (!g_hashes) g_hashes = std::move(first);
+}
+
+TEST_CASE("determinism: a second process computes the same hashes") {
+  const Hashes& mine = my_hashes();
+  testutil::TempDir dir;
+  const testutil::ProcessResult child =
+      testutil::run_process({"/proc/self/exe", kPrintHashes}, dir);
+  REQUIRE(child.exit_code == 0);
+  std::istringstream in(child.out);
+  uint64_t count = 0;
+  unsigned long long seed = 0;
+  std::string h16, h17;
+  while (in >> seed >> h16 >> h17) {
+    CAPTURE(seed);
+    REQUIRE(seed == count);
+    REQUIRE(seed < kSeeds);
+    CHECK(h16.size() == 64);
+    CHECK(h16 == mine.v316[seed]);
+    CHECK(h17 == mine.v317[seed]);
+    ++count;
+  }
+  CHECK(count == kSeeds);
+}
+
+TEST_CASE("determinism: replaying a recorded schedule reproduces the trace") {
+  for (const char* name : {"v3.16", "v3.17"}) {
+    sim::RandomStrategy random;
+    model::Simulation sim(scenario(), model::find_variant(name), random, true);
+    for (uint64_t seed = 0; seed < 100; ++seed) {
+      CAPTURE(name);
+      CAPTURE(seed);
+      const sim::Outcome out = sim.run(seed);
+      const sim::Trace recorded = sim.trace(seed, kTool);
+      CHECK(recorded.schedule.size() == out.steps);
+      sim::ReplayStrategy replay(recorded.schedule);
+      model::Simulation again(scenario(), model::find_variant(name), replay, true);
+      again.run(seed + 12345);  // the seed means nothing to a replay
+      const sim::Trace replayed = again.trace(seed, kTool);
+      CHECK_FALSE(replay.diverged_at());
+      CHECK(replayed.events == recorded.events);
+      CHECK(replayed.violation == recorded.violation);
+      CHECK(replayed.hash() == recorded.hash());
+    }
+  }
+}
+
+TEST_CASE("recording does not change the execution") {
+  sim::RandomStrategy s1, s2;
+  model::Simulation recorded(scenario(), model::find_variant("v3.16"), s1, true);
+  model::Simulation plain(scenario(), model::find_variant("v3.16"), s2, false);
+  for (uint64_t seed = 0; seed < 300; ++seed) {
+    CAPTURE(seed);
+    const sim::Outcome a = recorded.run(seed);
+    const sim::Outcome b = plain.run(seed);
+    CHECK(a.steps == b.steps);
+    CHECK(a.violation == b.violation);
+    CHECK(recorded.execution().schedule() == plain.execution().schedule());
+    CHECK(plain.execution().events().empty());
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Scenario expectations
+// ---------------------------------------------------------------------------
+
+TEST_CASE("scenario: what the file says") {
+  const model::Scenario& sc = scenario();
+  CHECK(sc.name == "ee3d1570b586-mmio-cache-generation");
+  CHECK(sc.exploration.seed_begin == 0);
+  CHECK(sc.exploration.seed_end == 999);
+  CHECK(sc.exploration.strategy == "random");
+  CHECK(expectation("v3.16").verdict() == "stale-mmio");
+  CHECK(expectation("v3.17").verdict() == "clean");
+  CHECK(sc.oracles.stale_mmio);
+  REQUIRE(sc.threads.size() == 3);
+  CHECK(sc.threads[0].name == "vcpu0");
+  CHECK(sc.threads[1].kind == model::ThreadSpec::Kind::updater);
+  CHECK(sc.threads[2].program.at(0).kind == model::Op::Kind::wait_for);
+  CHECK(sc.threads[2].program.at(0).thread == 1);
+  CHECK(sc.threads[2].program.at(1).gfn == 16);
+}
+
+TEST_CASE("sweep: v3.16 finds stale-mmio, v3.17 is clean, over the default seeds") {
+  const model::Scenario& sc = scenario();
+  const uint64_t begin = sc.exploration.seed_begin, end = sc.exploration.seed_end;
+
+  const model::SweepResult r16 = model::sweep_variant(sc, expectation("v3.16"), begin, end);
+  CHECK(r16.variant == "v3.16");
+  CHECK(r16.executions == end - begin + 1);
+  CHECK(r16.expected == "stale-mmio");
+  CHECK(r16.ok);
+  REQUIRE(r16.first_failing_seed);
+  REQUIRE(r16.violations.count("stale-mmio") == 1);
+  CHECK(r16.violations.size() == 1);
+  CHECK(r16.violations.at("stale-mmio") > 0);
+  CHECK(r16.violations.at("stale-mmio") < r16.executions);  // the race needs a bad schedule
+
+  const model::SweepResult r17 = model::sweep_variant(sc, expectation("v3.17"), begin, end);
+  CHECK(r17.variant == "v3.17");
+  CHECK(r17.executions == end - begin + 1);
+  CHECK(r17.expected == "clean");
+  CHECK(r17.ok);
+  CHECK(r17.violations.empty());
+  CHECK_FALSE(r17.first_failing_seed);
+
+  // Cross-check the v3.16 sweep seed by seed with recorded simulations.
+  sim::RandomStrategy strategy;
+  model::Simulation sim(sc, model::find_variant("v3.16"), strategy, true);
+  uint64_t violations = 0;
+  std::optional<uint64_t> first;
+  for (uint64_t seed = begin; seed <= end; ++seed) {
+    const sim::Outcome out = sim.run(seed);
+    if (!out.violation) continue;
+    CHECK(out.violation->kind == "stale-mmio");
+    ++violations;
+    if (!first) {
+      first = seed;
+      // The violation is a vCPU's KVM_EXIT_MMIO, the last recorded event.
+      const auto& ev = sim.execution().events();
+      REQUIRE(!ev.empty());
+      CHECK(ev.back().op == "violation");
+      const std::string who = sim.execution().threads().at(out.violation->thread).name;
+      CHECK((who == "vcpu0" || who == "vcpu1"));
+    }
+  }
+  CHECK(violations == r16.violations.at("stale-mmio"));
+  CHECK(first == r16.first_failing_seed);
+}
+
+TEST_CASE("sweep: a sub-range and an unexpected verdict") {
+  const model::Scenario& sc = scenario();
+  // A clean expectation at v3.16 is not met by the same executions.
+  model::Expectation wrong = expectation("v3.16");
+  wrong.kinds.clear();
+  const model::SweepResult r = model::sweep_variant(sc, wrong, 0, 999);
+  CHECK_FALSE(r.ok);
+  CHECK(r.expected == "clean");
+  // And v3.17 does not meet an expected stale-mmio.
+  model::Expectation wrong17 = expectation("v3.17");
+  wrong17.kinds = {"stale-mmio"};
+  CHECK_FALSE(model::sweep_variant(sc, wrong17, 0, 99).ok);
+  // A one-seed range runs exactly one execution.
+  const model::SweepResult one = model::sweep_variant(sc, expectation("v3.17"), 7, 7);
+  CHECK(one.executions == 1);
+}
+
+TEST_CASE("meets: truth table") {
+  auto expect = [](std::vector<std::string> kinds) {
+    model::Expectation e;
+    e.variant = "v3.16";
+    e.kinds = std::move(kinds);
+    return e;
+  };
+  using V = std::map<std::string, uint64_t>;
+  const model::Expectation clean = expect({});
+  const model::Expectation stale = expect({"stale-mmio"});
+  const model::Expectation both = expect({"deadlock", "stale-mmio"});
+
+  CHECK(model::meets(V{}, clean));
+  CHECK_FALSE(model::meets(V{{"stale-mmio", 1}}, clean));
+  CHECK_FALSE(model::meets(V{{"deadlock", 5}}, clean));
+
+  CHECK_FALSE(model::meets(V{}, stale));
+  CHECK(model::meets(V{{"stale-mmio", 1}}, stale));
+  CHECK(model::meets(V{{"stale-mmio", 1000}}, stale));
+  CHECK_FALSE(model::meets(V{{"deadlock", 1}}, stale));
+  CHECK_FALSE(model::meets(V{{"stale-mmio", 3}, {"deadlock", 1}}, stale));
+  CHECK_FALSE(model::meets(V{{"stale-mmio", 3}, {"step-bound", 1}}, stale));
+
+  CHECK_FALSE(model::meets(V{}, both));
+  CHECK_FALSE(model::meets(V{{"stale-mmio", 1}}, both));
+  CHECK_FALSE(model::meets(V{{"deadlock", 1}}, both));
+  CHECK(model::meets(V{{"deadlock", 1}, {"stale-mmio", 2}}, both));
+  CHECK_FALSE(model::meets(V{{"deadlock", 1}, {"stale-mmio", 2}, {"warn:x", 1}}, both));
+
+  CHECK(clean.verdict() == "clean");
+  CHECK(stale.verdict() == "stale-mmio");
+  CHECK(both.verdict() == "deadlock+stale-mmio");
+}
+
+// ---------------------------------------------------------------------------
+// Scenario validation (in process; the CLI tests cover exit statuses)
+// ---------------------------------------------------------------------------
+
+namespace {
+
+nlohmann::json good_json() { return nlohmann::json::parse(testutil::read_file(testutil::scenario_path())); }
+
+// The error message of parsing `j`, or "" if it parsed.
+std::string parse_error(const nlohmann::json& j) {
+  try {
+    // Through text, as from a file (nlohmann keeps C++ ints signed).
+    model::parse_scenario(nlohmann::json::parse(j.dump()), "edited.json");
+  } catch (const sim::InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("scenario validation: errors name the file and the JSON path") {
+  CHECK(parse_error(good_json()) == "");
+  struct Case {
+    const char* what;
+    std::function<void(nlohmann::json&)> edit;
+    const char* pointer;  // exactly where the error is reported
+    const char* reason;   // a fragment of the explanation
+  };
+  using J = nlohmann::json;
+  const std::vector<Case> cases = {
+      {"unknown top-level member", [](J& j) { j["bogus"] = 1; }, "/bogus", "unknown member"},
+      {"missing name", [](J& j) { j.erase("name"); }, "/", "missing required member \"name\""},
+      {"unknown variant", [](J& j) { j["expect"][0]["variant"] = "v9.99"; }, "/expect/0/variant",
+       "unknown variant 'v9.99'"},
+      {"variant listed twice", [](J& j) { j["expect"][1]["variant"] = "v3.16"; },
+       "/expect/1/variant", "twice"},
+      {"empty verdict list", [](J& j) { j["expect"][0]["verdict"] = J::array(); },
+       "/expect/0/verdict", "empty"},
+      {"wrong type of gfn", [](J& j) { j["threads"][0]["program"][0]["gfn"] = true; },
+       "/threads/0/program/0/gfn", "expected an unsigned 64-bit integer"},
+      {"negative gfn", [](J& j) { j["threads"][0]["program"][0]["gfn"] = -1; },
+       "/threads/0/program/0/gfn", "expected an unsigned 64-bit integer"},
+      {"gfn out of range", [](J& j) { j["threads"][0]["program"][0]["gfn"] = 32; },
+       "/threads/0/program/0/gfn", "beyond"},
+      {"unknown vcpu op", [](J& j) { j["threads"][0]["program"][0]["op"] = "jump"; },
+       "/threads/0/program/0/op", "unknown vcpu operation 'jump'"},
+      {"unknown updater op", [](J& j) { j["threads"][1]["program"][0]["op"] = "resize"; },
+       "/threads/1/program/0/op", "unknown updater operation 'resize'"},
+      {"memslot beyond the VM", [](J& j) { j["threads"][1]["program"][0]["npages"] = 17; },
+       "/threads/1/program/0/npages", "beyond"},
+      {"memslot size wrapping around",
+       [](J& j) { j["threads"][1]["program"][0]["npages"] = "0xffffffffffffffff"; },
+       "/threads/1/program/0/npages", "beyond"},
+      {"gfn with a leading plus", [](J& j) { j["threads"][0]["program"][0]["gfn"] = "+1"; },
+       "/threads/0/program/0/gfn", "expected an unsigned 64-bit integer"},
+      {"gfn beyond 64 bits",
+       [](J& j) { j["threads"][0]["program"][0]["gfn"] = "99999999999999999999"; },
+       "/threads/0/program/0/gfn", "expected an unsigned 64-bit integer"},
+      {"unaligned userspace_addr of a created slot",
+       [](J& j) { j["threads"][1]["program"][0]["userspace_addr"] = "0x7f0000100010"; },
+       "/threads/1/program/0/userspace_addr", "page aligned"},
+      {"kernel address as userspace_addr",
+       [](J& j) { j["threads"][1]["program"][0]["userspace_addr"] = "0xc000000000000000"; },
+       "/threads/1/program/0/userspace_addr", "user address space"},
+      {"wait for unknown thread",
+       [](J& j) { j["threads"][2]["program"][0]["thread"] = "nobody"; },
+       "/threads/2/program/0/thread", "nobody"},
+      {"wait for itself", [](J& j) { j["threads"][2]["program"][0]["thread"] = "vcpu1"; },
+       "/threads/2/program/0/thread", "itself"},
+      {"duplicate thread name", [](J& j) { j["threads"][2]["name"] = "vcpu0"; },
+       "/threads/2/name", "twice"},
+      {"unknown thread kind", [](J& j) { j["threads"][1]["kind"] = "daemon"; },
+       "/threads/1/kind", "daemon"},
+      {"overlapping initial slots",
+       [](J& j) {
+         j["vm"]["memslots"].push_back(
+             {{"slot", 2}, {"base_gfn", 8}, {"npages", 2}, {"userspace_addr", "0x1000"}});
+       },
+       "/vm/memslots/1", "overlaps slot 0"},
+      {"unaligned userspace_addr",
+       [](J& j) { j["vm"]["memslots"][0]["userspace_addr"] = "0x7f0000000001"; },
+       "/vm/memslots/0/userspace_addr", "aligned"},
+      {"too many gfns", [](J& j) { j["vm"]["gfns"] = 65537; }, "/vm/gfns", "between"},
+      {"unknown oracle", [](J& j) { j["oracles"][0] = "psychic"; }, "/oracles/0", "psychic"},
+      {"bad seed range", [](J& j) { j["exploration"]["seeds"] = "5..2"; }, "/exploration/seeds",
+       "5..2"},
+      {"seed range not numbers", [](J& j) { j["exploration"]["seeds"] = "a..b"; },
+       "/exploration/seeds", "a..b"},
+      {"zero step bound", [](J& j) { j["exploration"]["step_bound"] = 0; },
+       "/exploration/step_bound", "positive"},
+      {"unknown strategy", [](J& j) { j["exploration"]["strategy"] = "pct"; },
+       "/exploration/strategy", "unknown strategy"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.what);
+    nlohmann::json j = good_json();
+    c.edit(j);
+    const std::string msg = parse_error(j);
+    CAPTURE(msg);
+    CHECK(testutil::contains(msg, std::string("edited.json: ") + c.pointer + ": "));
+    CHECK(testutil::contains(msg, c.reason));
+  }
+}
+
+TEST_CASE("parse_seed_range") {
+  CHECK(model::parse_seed_range("0..999") == std::pair<uint64_t, uint64_t>{0, 999});
+  CHECK(model::parse_seed_range("7") == std::pair<uint64_t, uint64_t>{7, 7});
+  CHECK(model::parse_seed_range("3..3") == std::pair<uint64_t, uint64_t>{3, 3});
+  CHECK(model::parse_seed_range("0..18446744073709551615") ==
+        std::pair<uint64_t, uint64_t>{0, 18446744073709551615ULL});
+  for (const char* bad : {"5..2", "", "..", "..5", "5..", "a..b", "-1..3", "1..2..3", "1...3",
+                          " 1..2", "0x10..0x20"}) {
+    CAPTURE(bad);
+    CHECK_THROWS_AS(model::parse_seed_range(bad), std::invalid_argument);
+  }
+}

@@ -1,0 +1,142 @@
+// Helpers shared by the test executables: where the source tree and the
+// kvmsim binary are, temporary directories, files, and running a process
+// with its output captured.
+#pragma once
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace testutil {
+
+namespace fs = std::filesystem;
+
+// meson passes both through the environment; the compile-time defaults let
+// the binaries run by hand from anywhere.
+inline std::string env_or(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string(v) : std::string(fallback);
+}
+
+inline std::string source_root() {
+#ifdef KVMSIM_SOURCE_ROOT
+  return env_or("KVMSIM_SOURCE_ROOT", KVMSIM_SOURCE_ROOT);
+#else
+  return env_or("KVMSIM_SOURCE_ROOT", ".");
+#endif
+}
+
+inline std::string kvmsim_bin() {
+#ifdef KVMSIM_BIN
+  return env_or("KVMSIM_BIN", KVMSIM_BIN);
+#else
+  return env_or("KVMSIM_BIN", "kvmsim");
+#endif
+}
+
+inline const char* kScenarioRel = "scenarios/ee3d1570b586-mmio-cache-generation.json";
+inline const char* kTraceRel = "traces/ee3d1570b586-v3.16.json";
+
+inline std::string scenario_path() { return source_root() + "/" + kScenarioRel; }
+inline std::string trace_path() { return source_root() + "/" + kTraceRel; }
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+inline void write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  if (!out.flush()) throw std::runtime_error("cannot write " + path);
+}
+
+// A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "kvmsim-test-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+struct ProcessResult {
+  int exit_code = -1;  // -1 when killed by a signal
+  int signal = 0;
+  std::string out;
+  std::string err;
+};
+
+// Runs argv[0] (a path) with argv, stdout and stderr captured through files
+// in `scratch`, and waits for it.
+inline ProcessResult run_process(const std::vector<std::string>& argv, const TempDir& scratch,
+                                 const std::string& cwd = "") {
+  static int counter = 0;
+  const std::string out_path = scratch.file("stdout." + std::to_string(counter));
+  const std::string err_path = scratch.file("stderr." + std::to_string(counter));
+  ++counter;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  std::string program = argv.at(0);
+  std::vector<std::string> args = argv;
+  if (!cwd.empty()) {
+    // Through the shell: posix_spawn_file_actions_addchdir_np is not portable.
+    args.insert(args.begin(), {"/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", cwd});
+    program = "/bin/sh";
+  }
+  std::vector<char*> cargv;
+  for (auto& a : args) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, cargv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("posix_spawn " + program + " failed");
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) throw std::runtime_error("waitpid failed");
+  ProcessResult r;
+  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
+  r.out = read_file(out_path);
+  r.err = read_file(err_path);
+  return r;
+}
+
+inline bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+}  // namespace testutil
