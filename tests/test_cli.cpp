@@ -462,3 +462,24 @@ TEST_CASE("cli: a seed range beyond 64 bits") {
   CHECK(r.signal == 0);
   CHECK(r.exit_code == 2);
 }
+
+TEST_CASE("cli: sweep --traces writes the first failure of each variant, and it replays") {
+  testutil::TempDir dir;
+  const std::string out = dir.file("found");
+  const ProcessResult r =
+      kvmsim({"sweep", testutil::scenario_path(), "--seeds", "0..99", "--traces", out}, dir);
+  CAPTURE(r.out);
+  CHECK(r.exit_code == 0);
+  // v3.16 fails (its first failing seed is re-run and written); v3.17 is clean.
+  std::vector<std::string> written;
+  for (const auto& e : testutil::fs::directory_iterator(out)) written.push_back(e.path().string());
+  REQUIRE(written.size() == 1);
+  CHECK(contains(written[0], "-v3.16-seed"));
+  CHECK(contains(r.out, "kvmsim replay " + written[0]));
+  const sim::Trace t = sim::read_trace(written[0]);
+  REQUIRE(t.violation.has_value());
+  CHECK(t.violation->kind == "stale-mmio");
+  const ProcessResult replay = kvmsim({"replay", written[0]}, dir);
+  CHECK(replay.exit_code == 1);
+  CHECK(contains(replay.out, "replay matches the recording"));
+}

@@ -6,6 +6,8 @@
 
 #include "commands.hpp"
 #include "model/scenario.hpp"
+#include "model/simulation.hpp"
+#include "sim/strategy/strategy.hpp"
 #include "model/sweep.hpp"
 #include "sim/json_input.hpp"
 
@@ -54,6 +56,23 @@ nlohmann::json to_json(const model::SweepResult& r) {
           {"ok", r.ok}};
 }
 
+// Sweeps run without recording; the first failing seed is re-run with it
+// (determinism makes that the same execution) and its trace written.
+std::string write_first_failure(const model::Scenario& scenario, const model::SweepResult& r,
+                                const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw sim::InputError(dir + ": cannot create directory: " + ec.message());
+  auto strategy = sim::make_strategy(scenario.exploration.strategy);
+  model::Simulation simulation(scenario, model::find_variant(r.variant), *strategy, true);
+  simulation.run(*r.first_failing_seed);
+  const std::string path = (fs::path(dir) / fmt::format("{}-{}-seed{}.json", scenario.name,
+                                                        r.variant, *r.first_failing_seed))
+                               .string();
+  sim::write_trace(simulation.trace(*r.first_failing_seed, kTool), path);
+  return path;
+}
+
 // Sweeps one scenario; prints its table (text mode) and returns its JSON.
 nlohmann::json sweep_one(const std::string& path, const SweepArgs& args, bool& all_ok) {
   const model::Scenario scenario = model::load_scenario(path);
@@ -82,14 +101,19 @@ nlohmann::json sweep_one(const std::string& path, const SweepArgs& args, bool& a
   for (const model::Expectation* e : todo) {
     const model::SweepResult r = model::sweep_variant(scenario, *e, begin, end);
     all_ok = all_ok && r.ok;
-    variants.push_back(to_json(r));
+    nlohmann::json row = to_json(r);
+    if (args.traces && r.first_failing_seed)
+      row["trace"] = write_first_failure(scenario, r, *args.traces);
+    variants.push_back(row);
     if (args.json) continue;
     fmt::print("{:<10} {:>10}  {:<24} {:>18}  {:<14} {}\n", r.variant, r.executions,
                violations_text(r),
                r.first_failing_seed ? std::to_string(*r.first_failing_seed) : "-", r.expected,
                r.ok ? "yes" : "NO");
     std::fflush(stdout);
-    if (r.first_failing_seed)
+    if (row.contains("trace"))
+      repro.push_back(fmt::format("  kvmsim replay {}", row["trace"].get<std::string>()));
+    else if (r.first_failing_seed)
       repro.push_back(fmt::format("  kvmsim run {} --variant {} --seed {}", path, r.variant,
                                   *r.first_failing_seed));
   }

@@ -15,6 +15,7 @@ struct SweepArgs {
   std::vector<std::string> scenarios;  // files, or directories of *.json
   std::optional<std::string> seeds;
   std::optional<std::string> variant;
+  std::optional<std::string> traces;  // directory for first-failure traces
   bool json = false;
 };
 int cmd_sweep(const SweepArgs& args);

@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
       ->required();
   s->add_option("--seeds", sweep.seeds, "seed range A..B (inclusive); default: the scenario's");
   s->add_option("--variant", sweep.variant, "only this variant");
+  s->add_option("--traces", sweep.traces,
+                 "re-run each variant's first failing seed with recording and write its trace here");
   s->add_flag("--json", sweep.json, "print one JSON object");
 
   kvmsim::RunArgs run;
