@@ -10,6 +10,8 @@ namespace sim {
 
 thread_local Execution* Execution::current_execution_ = nullptr;
 
+Execution& Execution::current() { return *current_execution_; }
+
 void fail(std::string kind, std::string message) {
   Execution::current().fail(std::move(kind), std::move(message));
 }

@@ -39,7 +39,7 @@ class Execution {
   Outcome run(uint64_t seed);
 
   // The execution running on this OS thread; valid inside modeled threads.
-  static Execution& current() { return *current_execution_; }
+  static Execution& current();
 
   // --- for modeled threads ---------------------------------------------
   // A scheduling point: the strategy may switch to another runnable thread.
