@@ -176,8 +176,6 @@ int kvm_read_guest(kvm* kvm, gpa_t gpa) {
   return gfn_to_hva(gfn_to_memslot(kvm, gfn), gfn, &hva) ? 0 : -EFAULT;
 }
 
-int kvm_write_guest(kvm* kvm, gpa_t gpa) { return kvm_read_guest(kvm, gpa); }
-
 int kvm_set_memory_region(kvm* kvm, const kvm_userspace_memory_region& mem) {
   kvm->slots_lock.lock();
   const int r = __kvm_set_memory_region(kvm, mem);

@@ -25,9 +25,9 @@ inline constexpr pfn_t KVM_PFN_NOSLOT = ~0ULL;
 inline bool is_noslot_pfn(pfn_t pfn) { return pfn == KVM_PFN_NOSLOT; }
 pfn_t gfn_to_pfn(kvm* kvm, gfn_t gfn);
 
-// kvm_read_guest / kvm_write_guest: 0 on success, -EFAULT without a usable slot.
+// kvm_read_guest: 0 on success, -EFAULT without a usable slot. The emulator
+// model uses it for writes too: kvm_write_guest looks the slot up the same way.
 int kvm_read_guest(kvm* kvm, gpa_t gpa);
-int kvm_write_guest(kvm* kvm, gpa_t gpa);
 
 // access_ok() of x86-64 for a slot of `npages` at `hva`: below TASK_SIZE_MAX.
 inline constexpr hva_t TASK_SIZE_MAX = (1ULL << 47) - PAGE_SIZE;

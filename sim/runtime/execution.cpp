@@ -57,7 +57,6 @@ Outcome Execution::run(uint64_t seed) {
   current_ = decide(kNoThread, false);
   pool_->switch_to(*workers_[current_]);
   pool_->wait_from_main(done_);
-  strategy_.end_execution();
   current_execution_ = nullptr;
   if (!internal_error_.empty()) throw std::runtime_error(internal_error_);
   return Outcome{violation_, decisions_};

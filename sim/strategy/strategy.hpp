@@ -24,8 +24,6 @@ class Strategy {
   virtual ThreadId pick(std::span<const ThreadId> runnable, ThreadId current,
                         bool yielding) = 0;
 
-  virtual void end_execution() {}
-
   // "random", "replay", ...: what the trace records.
   virtual std::string name() const = 0;
 };

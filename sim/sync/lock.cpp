@@ -27,6 +27,4 @@ void Lock::unlock(const char* function) {
   waiters_.clear();
 }
 
-bool Lock::held_by_self() const { return owner_ == Execution::current().self(); }
-
 }  // namespace sim

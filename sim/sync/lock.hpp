@@ -19,7 +19,6 @@ class Lock : public Object {
 
   void lock(const char* function = __builtin_FUNCTION());
   void unlock(const char* function = __builtin_FUNCTION());
-  bool held_by_self() const;
 
  private:
   Kind kind_;

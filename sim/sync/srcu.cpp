@@ -47,9 +47,4 @@ void Srcu::synchronize(const char* function) {
   if (ex.recording()) ex.record("synchronize_srcu_return", this, "", function);
 }
 
-bool Srcu::in_read_side(ThreadId t) const {
-  return std::any_of(readers_.begin(), readers_.end(),
-                     [&](const Reader& r) { return r.thread == t; });
-}
-
 }  // namespace sim

@@ -20,9 +20,6 @@ class Srcu : public Object {
   void read_unlock(uint64_t handle, const char* function = __builtin_FUNCTION());
   void synchronize(const char* function = __builtin_FUNCTION());
 
-  // For oracles: is the calling thread inside a read-side section?
-  bool in_read_side(ThreadId t) const;
-
  private:
   struct Reader {
     uint64_t section;  // increasing: later sections have larger numbers
