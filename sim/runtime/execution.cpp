@@ -18,9 +18,8 @@ void fail(std::string kind, std::string message) {
 
 Execution::Execution(Strategy& strategy, ExecutionOptions options)
     : strategy_(strategy), options_(options) {
-  // The schedule is kept even when not recording (replay and tests read it);
-  // reserving keeps its growth out of the scheduling point.
-  schedule_.reserve(std::min<uint64_t>(options.step_bound, 1 << 16) + 64);
+  // The schedule is kept even when not recording (replay and tests read it).
+  schedule_.resize(std::min<uint64_t>(options.step_bound, 1 << 16) + 64);
 }
 
 ThreadId Execution::spawn(std::string name, int cpu, std::function<void()> body) {
@@ -36,7 +35,7 @@ Outcome Execution::run(uint64_t seed) {
   current_execution_ = this;
   strategy_.begin_execution(seed);
   runnable_.clear();
-  schedule_.clear();
+  schedule_len_ = 0;
   events_.clear();
   violation_.reset();
   internal_error_.clear();
@@ -65,9 +64,12 @@ Outcome Execution::run(uint64_t seed) {
 ThreadId Execution::decide(ThreadId current, bool yielding) {
   ++decisions_;
   const ThreadId next = strategy_.pick(runnable_, current, yielding);
-  schedule_.push_back(next);
+  if (schedule_len_ == schedule_.size()) [[unlikely]] grow_schedule();
+  schedule_[schedule_len_++] = next;
   return next;
 }
+
+void Execution::grow_schedule() { schedule_.resize(schedule_.size() * 2); }
 
 void Execution::point(bool yielding) {
   if (decisions_ >= options_.step_bound)

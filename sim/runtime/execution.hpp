@@ -63,7 +63,9 @@ class Execution {
 
   // --- results ------------------------------------------------------------
   const std::vector<ThreadInfo>& threads() const { return info_; }
-  const std::vector<ThreadId>& schedule() const { return schedule_; }
+  std::vector<ThreadId> schedule() const {
+    return {schedule_.begin(), schedule_.begin() + static_cast<ptrdiff_t>(schedule_len_)};
+  }
   const std::vector<Event>& events() const { return events_; }
 
   // Called by the worker fiber that runs thread `t`.
@@ -79,6 +81,7 @@ class Execution {
   struct Abort {};  // unwinds a modeled thread when the execution ends early
 
   ThreadId decide(ThreadId current, bool yielding);
+  void grow_schedule();
   void switch_to(ThreadId next);
   void finish(ThreadId t);
   void set_violation(std::string kind, std::string message);
@@ -94,7 +97,11 @@ class Execution {
   std::vector<Thread> threads_;
   std::vector<ThreadInfo> info_;
   std::vector<ThreadId> runnable_;  // sorted
+  // The decisions so far: the first schedule_len_ entries. Kept apart from
+  // the vector's size so that the scheduling point never inlines a
+  // reallocation (it cost six register saves per decision).
   std::vector<ThreadId> schedule_;
+  size_t schedule_len_ = 0;
   std::vector<Event> events_;
   std::optional<Violation> violation_;
   std::string internal_error_;
