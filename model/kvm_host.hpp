@@ -76,7 +76,7 @@ struct kvm_ghost {
 };
 
 struct kvm {
-  kvm(const Variant& v, uint64_t nr_gfns, size_t nr_slots = 1)
+  kvm(const Variant& v, uint64_t nr_gfns, size_t nr_slots)
       : variant(v),
         nr_memslots(nr_slots),
         memslots("kvm->memslots", nullptr),

@@ -6,6 +6,7 @@
 
 #include "model/kvm_main.hpp"
 #include "model/x86/x86.hpp"
+#include "sim/strategy/strategy.hpp"
 
 namespace model {
 
@@ -87,6 +88,14 @@ sim::Trace Simulation::trace(uint64_t seed, const std::string& tool) const {
   t.events = exec_.events();
   t.violation = last_.violation;
   return t;
+}
+
+sim::Trace record_execution(const Scenario& scenario, const Variant& variant, uint64_t seed,
+                            const std::string& tool) {
+  auto strategy = sim::make_strategy(scenario.exploration.strategy);
+  Simulation simulation(scenario, variant, *strategy, true);
+  simulation.run(seed);
+  return simulation.trace(seed, tool);
 }
 
 }  // namespace model

@@ -39,4 +39,9 @@ class Simulation {
   std::vector<std::unique_ptr<sim::Completion>> exited_;  // for wait_for; null if unused
 };
 
+// One execution of `scenario` at `variant` under the scenario's strategy and
+// `seed`, recorded: what `kvmsim run` shows and a sweep saves for a failure.
+sim::Trace record_execution(const Scenario& scenario, const Variant& variant, uint64_t seed,
+                            const std::string& tool);
+
 }  // namespace model

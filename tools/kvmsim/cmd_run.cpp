@@ -6,7 +6,6 @@
 #include "report.hpp"
 #include "sim/json_input.hpp"
 #include "sim/parse_int.hpp"
-#include "sim/strategy/strategy.hpp"
 
 namespace kvmsim {
 
@@ -14,17 +13,14 @@ int cmd_run(const RunArgs& args) {
   const auto seed = sim::parse_u64(args.seed);
   if (!seed) throw sim::InputError("--seed: expected an unsigned 64-bit integer, got '" + args.seed + "'");
   const model::Scenario scenario = model::load_scenario(args.scenario);
-  const model::Variant& variant = model::find_variant(args.variant);
-  auto strategy = sim::make_strategy(scenario.exploration.strategy);
-  model::Simulation simulation(scenario, variant, *strategy, true);
-  const sim::Outcome out = simulation.run(*seed);
-  const sim::Trace trace = simulation.trace(*seed, kTool);
+  const sim::Trace trace =
+      model::record_execution(scenario, model::find_variant(args.variant), *seed, kTool);
   print_execution(trace);
   if (args.trace) {
     sim::write_trace(trace, *args.trace);
     fmt::print("\ntrace written to {}\n", *args.trace);
   }
-  return out.violation ? 1 : 0;
+  return trace.violation ? 1 : 0;
 }
 
 }  // namespace kvmsim

@@ -7,7 +7,6 @@
 #include "commands.hpp"
 #include "model/scenario.hpp"
 #include "model/simulation.hpp"
-#include "sim/strategy/strategy.hpp"
 #include "model/sweep.hpp"
 #include "sim/json_input.hpp"
 
@@ -63,13 +62,12 @@ std::string write_first_failure(const model::Scenario& scenario, const model::Sw
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw sim::InputError(dir + ": cannot create directory: " + ec.message());
-  auto strategy = sim::make_strategy(scenario.exploration.strategy);
-  model::Simulation simulation(scenario, model::find_variant(r.variant), *strategy, true);
-  simulation.run(*r.first_failing_seed);
   const std::string path = (fs::path(dir) / fmt::format("{}-{}-seed{}.json", scenario.name,
                                                         r.variant, *r.first_failing_seed))
                                .string();
-  sim::write_trace(simulation.trace(*r.first_failing_seed, kTool), path);
+  sim::write_trace(model::record_execution(scenario, model::find_variant(r.variant),
+                                           *r.first_failing_seed, kTool),
+                   path);
   return path;
 }
 
