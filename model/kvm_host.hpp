@@ -26,7 +26,13 @@ inline constexpr unsigned PAGE_SHIFT = 12;
 inline constexpr uint64_t PAGE_SIZE = 1ULL << PAGE_SHIFT;
 inline constexpr uint64_t PAGE_MASK = ~(PAGE_SIZE - 1);
 
+inline constexpr uint32_t KVM_MEM_LOG_DIRTY_PAGES = 1U << 0;
+inline constexpr uint32_t KVM_MEM_READONLY = 1U << 1;
 inline constexpr uint32_t KVM_MEMSLOT_INVALID = 1U << 16;
+
+// x86's KVM_ADDRESS_SPACE_NUM from 4bd518f1598d (4.2): normal and SMM. A
+// variant has 1 or 2 (Variant::address_spaces).
+inline constexpr unsigned KVM_ADDRESS_SPACE_MAX = 2;
 
 struct kvm_memory_slot {
   gfn_t base_gfn = 0;
@@ -49,7 +55,7 @@ struct kvm_memslots : sim::Object {
 
 // The userspace argument of KVM_SET_USER_MEMORY_REGION.
 struct kvm_userspace_memory_region {
-  uint32_t slot = 0;
+  uint32_t slot = 0;  // address space id << 16 | slot id (from 4bd518f1598d)
   uint32_t flags = 0;
   gpa_t guest_phys_addr = 0;
   uint64_t memory_size = 0;  // 0 deletes the slot
@@ -57,6 +63,18 @@ struct kvm_userspace_memory_region {
 };
 
 struct kvm;
+
+// KVM_MEMSLOT_GEN_UPDATE_IN_PROGRESS of `v`: bit 0 since ee3d1570b586 (named
+// by 361209e054a2), bit 63 since 164bf7e56c5a; none before.
+inline uint64_t memslot_gen_update_in_progress(const Variant& v) {
+  switch (v.in_progress_flag) {
+    case InProgressFlag::none: return 0;
+    case InProgressFlag::odd_generation:
+    case InProgressFlag::bit0: return 1;
+    case InProgressFlag::bit63: return 1ULL << 63;
+  }
+  return 0;
+}
 
 struct kvm_vcpu {
   kvm_vcpu(struct kvm* k, int id) : kvm(k), vcpu_id(id) {}
@@ -67,30 +85,47 @@ struct kvm_vcpu {
   // Model state, not kernel state: the emulator completed the guest's
   // access, so the vCPU does not retry it in guest mode.
   bool access_emulated = false;
+  // Oracle state: how many memslots arrays of the vCPU's address space had
+  // been published when the current exit handler took kvm->srcu.
+  uint64_t ghost_publications_at_exit = 0;
 };
 
 // What the oracles know that the kernel does not: ground truth about
-// memslot updates, kept without scheduling points.
+// memslot updates per address space, kept without scheduling points.
 struct kvm_ghost {
-  bool memslot_update_in_flight = false;
+  // The array an install_new_memslots in flight replaces (null when none):
+  // from before its publication until the final generation is stored.
+  const struct kvm_memslots* update_replaces[KVM_ADDRESS_SPACE_MAX] = {};
+  uint64_t publications[KVM_ADDRESS_SPACE_MAX] = {};
+  // The last generation stored, without the in-progress flag.
+  uint64_t last_generation[KVM_ADDRESS_SPACE_MAX] = {};
 };
 
 struct kvm {
   kvm(const Variant& v, uint64_t nr_gfns, size_t nr_slots)
       : variant(v),
         nr_memslots(nr_slots),
-        memslots("kvm->memslots", nullptr),
+        memslots{sim::Shared<kvm_memslots*>(memslots_name(v, 0), nullptr),
+                 sim::Shared<kvm_memslots*>(memslots_name(v, 1), nullptr)},
         srcu("kvm->srcu"),
         slots_lock("kvm->slots_lock"),
         mmu_lock("kvm->mmu_lock"),
-        arch(nr_gfns) {}
+        arch(nr_gfns, v.address_spaces) {}
+
+  // 3.x has one kvm->memslots; 4bd518f1598d made it kvm->memslots[as_id].
+  static std::string memslots_name(const Variant& v, unsigned as_id) {
+    if (v.address_spaces == 1) return "kvm->memslots";
+    return "kvm->memslots[" + std::to_string(as_id) + "]";
+  }
 
   const Variant& variant;
   // Entries of each memslots array. The kernel's has KVM_MEM_SLOTS_NUM; the
   // model keeps only the ids a scenario uses (the others are always empty),
   // since every update copies the array.
   size_t nr_memslots;
-  sim::Shared<kvm_memslots*> memslots;  // rcu_assign_pointer / srcu_dereference
+  // rcu_assign_pointer / srcu_dereference; entries past
+  // variant.address_spaces stay null.
+  sim::Shared<kvm_memslots*> memslots[KVM_ADDRESS_SPACE_MAX];
   sim::Srcu srcu;
   sim::Mutex slots_lock;
   sim::Spinlock mmu_lock;

@@ -5,6 +5,8 @@ namespace model {
 
 struct Oracles {
   bool stale_mmio = false;
+  bool stale_mmio_in_flux = false;
+  bool generation_backwards = false;
 };
 
 }  // namespace model

@@ -44,18 +44,42 @@ hva_t userspace_addr(const JsonIn& j, uint64_t npages) {
   return hva;
 }
 
+// A 64-bit memslots generation: unsigned ("0xffffffffffffff6a"), or negative
+// the way kvm_create_vm writes it ("-150").
+uint64_t parse_generation(const JsonIn& j) {
+  const auto& r = j.raw();
+  const bool negative = (r.is_number_integer() && !r.is_number_unsigned() && r.get<int64_t>() < 0) ||
+                        (r.is_string() && r.get<std::string>().starts_with("-"));
+  return negative ? static_cast<uint64_t>(j.i64()) : j.u64();
+}
+
+unsigned parse_as_id(const JsonIn& j) {
+  if (!j.has("as")) return 0;
+  const uint64_t as_id = j.at("as").u64();
+  if (as_id >= KVM_ADDRESS_SPACE_MAX) j.at("as").error("address space must be 0 (normal) or 1 (SMM)");
+  return static_cast<unsigned>(as_id);
+}
+
+uint32_t parse_slot_id(const JsonIn& j) {
+  const uint64_t id = j.u64();
+  if (id >= 512) j.error("slot id must be below 512");
+  return static_cast<uint32_t>(id);
+}
+
 kvm_memory_slot parse_memslot(const JsonIn& j) {
-  j.expect_object({"slot", "base_gfn", "npages", "userspace_addr"});
+  j.expect_object({"as", "slot", "base_gfn", "npages", "userspace_addr"});
   kvm_memory_slot s;
-  const uint64_t id = j.at("slot").u64();
-  if (id >= 512) j.at("slot").error("slot id must be below 512");
-  s.id = static_cast<int>(id);
+  s.id = static_cast<int>(parse_slot_id(j.at("slot")));
   s.base_gfn = j.at("base_gfn").u64();
   s.npages = j.at("npages").u64();
   if (s.npages == 0) j.at("npages").error("an initial memslot needs at least one page");
   s.userspace_addr = userspace_addr(j.at("userspace_addr"), s.npages);
   return s;
 }
+
+const char* const kVcpuOps = "access, enter_smm, leave_smm, wait_for";
+const char* const kUpdaterOps =
+    "create_memslot, delete_memslot, move_memslot, set_memslot_flags, memslot_updates, wait_for";
 
 Op parse_op(const JsonIn& j, ThreadSpec::Kind kind,
             const std::vector<std::string>& thread_names, uint64_t gfns) {
@@ -76,34 +100,67 @@ Op parse_op(const JsonIn& j, ThreadSpec::Kind kind,
     return op;
   }
   if (kind == ThreadSpec::Kind::vcpu) {
-    if (name != "access") j.at("op").error("unknown vcpu operation '" + name +
-                                           "' (known: access, wait_for)");
-    j.expect_object({"op", "gfn", "write"});
-    op.kind = Op::Kind::access;
-    op.gfn = gfn_in_range(j.at("gfn"));
-    op.write = j.has("write") && j.at("write").boolean();
+    if (name == "access") {
+      j.expect_object({"op", "gfn", "write"});
+      op.kind = Op::Kind::access;
+      op.gfn = gfn_in_range(j.at("gfn"));
+      op.write = j.has("write") && j.at("write").boolean();
+    } else if (name == "enter_smm" || name == "leave_smm") {
+      j.expect_object({"op"});
+      op.kind = name == "enter_smm" ? Op::Kind::enter_smm : Op::Kind::leave_smm;
+    } else {
+      j.at("op").error("unknown vcpu operation '" + name + "' (known: " + kVcpuOps + ")");
+    }
     return op;
   }
-  op.kind = Op::Kind::set_memory_region;
   if (name == "create_memslot") {
-    j.expect_object({"op", "slot", "base_gfn", "npages", "userspace_addr"});
-    const uint64_t npages = j.at("npages").u64();
-    if (npages == 0) j.at("npages").error("a created memslot needs at least one page");
-    const uint64_t base = gfn_in_range(j.at("base_gfn"));
-    if (npages > gfns - base) j.at("npages").error("slot extends beyond the VM's guest frames");
-    op.region.memory_size = npages << PAGE_SHIFT;
-    op.region.guest_phys_addr = base << PAGE_SHIFT;
-    op.region.userspace_addr = userspace_addr(j.at("userspace_addr"), npages);
+    j.expect_object({"op", "as", "slot", "base_gfn", "npages", "userspace_addr"});
+    op.kind = Op::Kind::create_memslot;
+    op.npages = j.at("npages").u64();
+    if (op.npages == 0) j.at("npages").error("a created memslot needs at least one page");
+    op.gfn = gfn_in_range(j.at("base_gfn"));
+    if (op.npages > gfns - op.gfn) j.at("npages").error("slot extends beyond the VM's guest frames");
+    op.userspace_addr = userspace_addr(j.at("userspace_addr"), op.npages);
   } else if (name == "delete_memslot") {
-    j.expect_object({"op", "slot"});
+    j.expect_object({"op", "as", "slot"});
+    op.kind = Op::Kind::delete_memslot;
+  } else if (name == "move_memslot") {
+    j.expect_object({"op", "as", "slot", "base_gfn"});
+    op.kind = Op::Kind::move_memslot;
+    op.gfn = gfn_in_range(j.at("base_gfn"));
+  } else if (name == "set_memslot_flags") {
+    j.expect_object({"op", "as", "slot", "log_dirty_pages"});
+    op.kind = Op::Kind::set_memslot_flags;
+    op.flags = j.at("log_dirty_pages").boolean() ? KVM_MEM_LOG_DIRTY_PAGES : 0;
+  } else if (name == "memslot_updates") {
+    j.expect_object({"op", "as", "slot", "count"});
+    op.kind = Op::Kind::memslot_updates;
+    op.count = j.at("count").u64();
+    if (op.count == 0 || op.count > 1000000)
+      j.at("count").error("must be between 1 and 1000000");
   } else {
-    j.at("op").error("unknown updater operation '" + name +
-                     "' (known: create_memslot, delete_memslot, wait_for)");
+    j.at("op").error("unknown updater operation '" + name + "' (known: " + kUpdaterOps + ")");
   }
-  const uint64_t slot = j.at("slot").u64();
-  if (slot >= 512) j.at("slot").error("slot id must be below 512");
-  op.region.slot = static_cast<uint32_t>(slot);
+  op.as_id = parse_as_id(j);
+  op.slot = parse_slot_id(j.at("slot"));
   return op;
+}
+
+std::vector<MetricBound> parse_metrics(const JsonIn& j) {
+  std::vector<MetricBound> bounds;
+  for (const auto& [name, value] : j.members()) {
+    MetricBound b{name};
+    if (value.raw().is_object()) {
+      value.expect_object({"min", "max"});
+      if (value.has("min")) b.min = value.at("min").u64();
+      if (value.has("max")) b.max = value.at("max").u64();
+      if (b.min > b.max) value.error("min is above max");
+    } else {
+      b.min = b.max = value.u64();
+    }
+    bounds.push_back(b);
+  }
+  return bounds;
 }
 
 }  // namespace
@@ -151,7 +208,7 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& path) {
   }
 
   for (const auto& e : root.at("expect").items()) {
-    e.expect_object({"variant", "verdict", "why"});
+    e.expect_object({"variant", "verdict", "metrics", "why"});
     Expectation x;
     x.variant = e.at("variant").str();
     try {
@@ -162,28 +219,51 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& path) {
     for (const auto& prev : sc.expect)
       if (prev.variant == x.variant) e.at("variant").error("variant listed twice");
     x.kinds = parse_verdict(e.at("verdict"));
+    if (e.has("metrics")) x.metrics = parse_metrics(e.at("metrics"));
     x.why = e.at("why").str();
     sc.expect.push_back(std::move(x));
   }
   if (sc.expect.empty()) root.at("expect").error("at least one variant expectation is needed");
 
   const JsonIn vm = root.at("vm");
-  vm.expect_object({"gfns", "memslots", "generation"});
+  vm.expect_object({"gfns", "memslots", "generations", "mmio_sptes"});
   sc.gfns = vm.at("gfns").u64();
   if (sc.gfns == 0 || sc.gfns > kMaxGfns)
     vm.at("gfns").error("must be between 1 and " + std::to_string(kMaxGfns));
+  sc.memslots.resize(KVM_ADDRESS_SPACE_MAX);
   for (const auto& m : vm.at("memslots").items()) {
     kvm_memory_slot s = parse_memslot(m);
+    const unsigned as_id = parse_as_id(m);
     if (s.base_gfn >= sc.gfns || s.npages > sc.gfns - s.base_gfn)
       m.error("slot extends beyond the VM's guest frames");
-    for (const auto& other : sc.memslots) {
-      if (other.id == s.id) m.at("slot").error("slot id used twice");
+    for (const auto& other : sc.memslots[as_id]) {
+      if (other.id == s.id) m.at("slot").error("slot id used twice in this address space");
       if (s.base_gfn < other.base_gfn + other.npages && other.base_gfn < s.base_gfn + s.npages)
         m.error("overlaps slot " + std::to_string(other.id));
     }
-    sc.memslots.push_back(s);
+    sc.memslots[as_id].push_back(s);
+    if (as_id) sc.address_spaces = 2;
   }
-  if (vm.has("generation")) sc.generation = static_cast<uint64_t>(vm.at("generation").i64());
+  if (vm.has("generations")) {
+    const auto gens = vm.at("generations").items();
+    if (gens.size() > KVM_ADDRESS_SPACE_MAX)
+      vm.at("generations").error("one entry per address space (at most 2)");
+    for (const auto& g : gens)
+      sc.generations.push_back(g.raw().is_null() ? std::nullopt
+                                                 : std::optional(parse_generation(g)));
+    if (gens.size() > 1) sc.address_spaces = 2;
+  }
+  for (const auto& m : vm.has("mmio_sptes") ? vm.at("mmio_sptes").items() : std::vector<JsonIn>{}) {
+    m.expect_object({"as", "gfn", "generation"});
+    InitialMmioSpte spte;
+    spte.as_id = parse_as_id(m);
+    spte.gfn = m.at("gfn").u64();
+    if (spte.gfn >= sc.gfns) m.at("gfn").error("gfn beyond the VM's " + std::to_string(sc.gfns) +
+                                                " guest frames");
+    spte.generation = parse_generation(m.at("generation"));
+    sc.mmio_sptes.push_back(spte);
+    if (spte.as_id) sc.address_spaces = 2;
+  }
 
   const auto threads = root.at("threads").items();
   if (threads.empty()) root.at("threads").error("at least one thread is needed");
@@ -210,15 +290,26 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& path) {
       Op op = parse_op(o, spec.kind, names, sc.gfns);
       if (op.kind == Op::Kind::wait_for && op.thread == i)
         o.at("thread").error("a thread cannot wait for itself");
+      if (op.as_id || op.kind == Op::Kind::enter_smm) sc.address_spaces = 2;
       spec.program.push_back(op);
     }
     sc.threads.push_back(std::move(spec));
   }
 
+  // A kernel state without the SMM address space cannot run a scenario that uses it.
+  for (size_t i = 0; i < sc.expect.size(); ++i)
+    if (find_variant(sc.expect[i].variant).address_spaces < sc.address_spaces)
+      root.at("expect").items()[i].at("variant").error(
+          "the scenario uses address space 1 (SMM), which " + sc.expect[i].variant +
+          " does not have (separate address spaces arrived with 4bd518f1598d in 4.2)");
+
   for (const auto& o : root.at("oracles").items()) {
     const std::string name = o.str();
     if (name == "stale-mmio") sc.oracles.stale_mmio = true;
-    else o.error("unknown oracle '" + name + "' (known: stale-mmio)");
+    else if (name == "stale-mmio-in-flux") sc.oracles.stale_mmio_in_flux = true;
+    else if (name == "generation-backwards") sc.oracles.generation_backwards = true;
+    else o.error("unknown oracle '" + name +
+                 "' (known: stale-mmio, stale-mmio-in-flux, generation-backwards)");
   }
 
   const JsonIn ex = root.at("exploration");

@@ -13,21 +13,44 @@
 
 namespace model {
 
+// A bound on a metric that every execution must meet.
+struct MetricBound {
+  std::string metric;
+  uint64_t min = 0;
+  uint64_t max = UINT64_MAX;
+};
+
 struct Expectation {
   std::string variant;
   std::vector<std::string> kinds;  // violation kinds expected; empty: "clean"
+  std::vector<MetricBound> metrics;
   std::string why;
 
   std::string verdict() const;  // "clean", "stale-mmio", "a+b"
 };
 
 struct Op {
-  enum class Kind { access, set_memory_region, wait_for };
+  enum class Kind {
+    access,               // vcpu: guest access to gfn
+    enter_smm,            // vcpu: switch to address space 1
+    leave_smm,            // vcpu: RSM, back to address space 0
+    create_memslot,       // updater: KVM_SET_USER_MEMORY_REGION, KVM_MR_CREATE
+    delete_memslot,       // updater: KVM_MR_DELETE
+    move_memslot,         // updater: KVM_MR_MOVE to base_gfn
+    set_memslot_flags,    // updater: KVM_MR_FLAGS_ONLY to flags
+    memslot_updates,      // updater: `count` FLAGS_ONLY updates toggling dirty logging
+    wait_for,             // any: wait until `thread` has finished its program
+  };
   Kind kind;
-  gfn_t gfn = 0;
-  bool write = false;
-  kvm_userspace_memory_region region;  // set_memory_region (memory_size 0 deletes)
-  size_t thread = 0;                   // wait_for: index of the awaited thread
+  gfn_t gfn = 0;        // access; create and move: the new base gfn
+  bool write = false;   // access
+  unsigned as_id = 0;   // memslot operations
+  uint32_t slot = 0;    // memslot operations
+  uint64_t npages = 0;  // create
+  hva_t userspace_addr = 0;  // create
+  uint32_t flags = 0;        // set_memslot_flags
+  uint64_t count = 0;        // memslot_updates
+  size_t thread = 0;         // wait_for: index of the awaited thread
 };
 
 struct ThreadSpec {
@@ -45,6 +68,14 @@ struct Exploration {
   uint64_t step_bound = 10000;
 };
 
+// An MMIO SPTE present when the scenario starts, as if built long ago when
+// its address space's memslots generation was `generation`.
+struct InitialMmioSpte {
+  unsigned as_id = 0;
+  gfn_t gfn = 0;
+  uint64_t generation = 0;
+};
+
 struct Scenario {
   std::string path;
   nlohmann::json json;  // as read, for embedding in traces
@@ -52,8 +83,10 @@ struct Scenario {
   std::string title;
   std::vector<Expectation> expect;
   uint64_t gfns = 0;
-  std::vector<kvm_memory_slot> memslots;
-  std::optional<uint64_t> generation;
+  unsigned address_spaces = 1;  // 2 if anything uses the SMM address space
+  std::vector<std::vector<kvm_memory_slot>> memslots;  // per address space
+  std::vector<std::optional<uint64_t>> generations;    // per address space
+  std::vector<InitialMmioSpte> mmio_sptes;
   std::vector<ThreadSpec> threads;
   Oracles oracles;
   Exploration exploration;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "model/kvm_main.hpp"
+#include "model/x86/mmu.hpp"
 #include "model/x86/x86.hpp"
 #include "sim/strategy/strategy.hpp"
 
@@ -16,12 +17,10 @@ Simulation::Simulation(const Scenario& scenario, const Variant& variant, sim::St
       variant_(variant),
       strategy_(strategy),
       exec_(strategy, sim::ExecutionOptions{scenario.exploration.step_bound, record}) {
-  for (const auto& s : scenario.memslots)
-    nr_memslots_ = std::max(nr_memslots_, static_cast<size_t>(s.id) + 1);
+  for (const auto& space : scenario.memslots)
+    for (const auto& s : space) nr_memslots_ = std::max(nr_memslots_, static_cast<size_t>(s.id) + 1);
   for (const auto& t : scenario.threads)
-    for (const Op& op : t.program)
-      if (op.kind == Op::Kind::set_memory_region)
-        nr_memslots_ = std::max(nr_memslots_, static_cast<size_t>(op.region.slot) + 1);
+    for (const Op& op : t.program) nr_memslots_ = std::max(nr_memslots_, static_cast<size_t>(op.slot) + 1);
   for (size_t i = 0; i < scenario.threads.size(); ++i)
     exec_.spawn(scenario.threads[i].name, scenario.threads[i].cpu, [this, i] { run_thread(i); });
 }
@@ -29,7 +28,10 @@ Simulation::Simulation(const Scenario& scenario, const Variant& variant, sim::St
 void Simulation::build_vm() {
   vm_ = std::make_unique<kvm>(variant_, scenario_.gfns, nr_memslots_);
   vm_->oracles = scenario_.oracles;
-  kvm_create_vm_memslots(vm_.get(), scenario_.memslots, scenario_.generation);
+  kvm_create_vm_memslots(vm_.get(), scenario_.memslots, scenario_.generations);
+  for (const InitialMmioSpte& m : scenario_.mmio_sptes)
+    vm_->arch.sptes[m.as_id].at(m.gfn).init(make_mmio_spte_value(
+        variant_.mmio_gen_layout, m.gfn, ACC_ALL, mmio_generation_of(variant_, m.generation)));
   vcpu_of_thread_.assign(scenario_.threads.size(), nullptr);
   exited_.clear();
   exited_.resize(scenario_.threads.size());
@@ -52,6 +54,50 @@ sim::Outcome Simulation::run(uint64_t seed) {
   return last_;
 }
 
+// What userspace does for one memslot operation: it knows its own regions,
+// so it reads the slot's current state without a scheduling point.
+void Simulation::memslot_op(const Op& op) {
+  kvm* kvm = vm_.get();
+  const kvm_memory_slot cur = kvm->memslots[op.as_id].peek()->memslots.at(op.slot);
+  kvm_userspace_memory_region mem;
+  mem.slot = op.as_id << 16 | op.slot;
+  mem.flags = cur.flags;
+  mem.guest_phys_addr = cur.base_gfn << PAGE_SHIFT;
+  mem.memory_size = cur.npages << PAGE_SHIFT;
+  mem.userspace_addr = cur.userspace_addr;
+  uint64_t repeat = 1;
+  switch (op.kind) {
+    case Op::Kind::create_memslot:
+      mem.flags = 0;
+      mem.guest_phys_addr = op.gfn << PAGE_SHIFT;
+      mem.memory_size = op.npages << PAGE_SHIFT;
+      mem.userspace_addr = op.userspace_addr;
+      break;
+    case Op::Kind::delete_memslot:
+      mem.memory_size = 0;
+      break;
+    case Op::Kind::move_memslot:
+      mem.guest_phys_addr = op.gfn << PAGE_SHIFT;
+      break;
+    case Op::Kind::set_memslot_flags:
+      mem.flags = op.flags;
+      break;
+    case Op::Kind::memslot_updates:
+      repeat = op.count;
+      break;
+    default:
+      return;
+  }
+  for (uint64_t n = 0; n < repeat; ++n) {
+    if (op.kind == Op::Kind::memslot_updates) mem.flags ^= KVM_MEM_LOG_DIRTY_PAGES;
+    exec_.note("kvm_vm_ioctl", "ioctl KVM_SET_USER_MEMORY_REGION slot {}{} gpa {:#x} size {:#x}{}",
+               op.slot, op.as_id ? " (SMM)" : "", mem.guest_phys_addr, mem.memory_size,
+               (mem.flags & KVM_MEM_LOG_DIRTY_PAGES) ? " log_dirty_pages" : "");
+    const int r = kvm_set_memory_region(kvm, mem);
+    if (r != 0) exec_.note("kvm_vm_ioctl", "ioctl returns {}", r);
+  }
+}
+
 void Simulation::run_thread(size_t i) {
   const ThreadSpec& t = scenario_.threads[i];
   for (const Op& op : t.program) {
@@ -59,15 +105,15 @@ void Simulation::run_thread(size_t i) {
       case Op::Kind::access:
         vcpu_run_access(vcpu_of_thread_[i], op.gfn << PAGE_SHIFT, op.write);
         break;
-      case Op::Kind::set_memory_region: {
-        exec_.note("kvm_vm_ioctl", "ioctl KVM_SET_USER_MEMORY_REGION slot {} gpa {:#x} size {:#x}",
-                   op.region.slot, op.region.guest_phys_addr, op.region.memory_size);
-        const int r = kvm_set_memory_region(vm_.get(), op.region);
-        if (r != 0) exec_.note("kvm_vm_ioctl", "ioctl returns {}", r);
+      case Op::Kind::enter_smm:
+      case Op::Kind::leave_smm:
+        kvm_smm_changed(vcpu_of_thread_[i], op.kind == Op::Kind::enter_smm);
         break;
-      }
       case Op::Kind::wait_for:
         exited_[op.thread]->wait("userspace");
+        break;
+      default:
+        memslot_op(op);
         break;
     }
   }

@@ -26,6 +26,7 @@ class Simulation {
 
  private:
   void run_thread(size_t i);
+  void memslot_op(const Op& op);
   void build_vm();
 
   const Scenario& scenario_;

@@ -18,30 +18,73 @@ struct Commit {
 enum class MmioGenLayout {
   // 3.11 (f8f559422b6c) .. 3.16: 19 bits; SPTE bits 3-11 <- gen 0-8, 52-61 <- gen 9-18.
   gen19,
-  // ee3d1570b586 (3.17): 20 bits with bit 0 presumed zero; SPTE bits 3-11 <- gen 1-9,
-  // 52-61 <- gen 10-19.
+  // ee3d1570b586 (3.17) .. 5.0: 20 bits with bit 0 presumed zero; SPTE bits
+  // 3-11 <- gen 1-9, 52-61 <- gen 10-19.
   gen20_low_bit_dropped,
+  // cae7ed3c2cb0: MMIO_SPTE_GEN_MASK = GENMASK_ULL(19, 1), shifted right by
+  // MMIO_SPTE_GEN_SHIFT (1) and meant to land in SPTE bits 3-11 and 52-61,
+  // but the high field is filled (and read back) without the shift by the 9
+  // low bits, so it holds gen bits 1-10 (fixed by 34c0f6f2695a in 5.11).
+  genmask20_high_unshifted,
+  // 164bf7e56c5a .. 5.4: GENMASK_ULL(18, 0), no shift; the same missing shift.
+  genmask19_high_unshifted,
+};
+
+// How install_new_memslots marks "update in progress" in the generation.
+enum class InProgressFlag {
+  none,            // before ee3d1570b586: bumped once, before publish
+  odd_generation,  // ee3d1570b586: +1 (odd) before publish, the rest after SRCU
+  bit0,            // 361209e054a2: KVM_MEMSLOT_GEN_UPDATE_IN_PROGRESS = BIT_ULL(0)
+  bit63,           // 164bf7e56c5a: the flag moves to BIT_ULL(63)
+};
+
+// When kvm_mmu_invalidate_mmio_sptes decides the MMIO generation wrapped.
+enum class MmioWrapCheck {
+  at_max_gen,                 // f8f559422b6c: current MMIO gen >= MMIO_MAX_GEN
+  at_zero,                    // 00f034a12f: MMIO gen == 0
+  at_zero_any_address_space,  // e1359e2beb8b: strip the flag and address-space bits first
+};
+
+// What a detected wrap zaps.
+enum class MmioWrapResponse {
+  zap_all_pages,   // kvm_mmu_invalidate_zap_all_pages: every shadow page (fast invalidate)
+  zap_mmio_sptes,  // 5.1 kvm_mmu_zap_mmio_sptes: only pages holding MMIO SPTEs
 };
 
 struct Variant {
   std::string name;     // "v3.16"
-  std::string version;  // the mainline release it mirrors
+  std::string version;  // the mainline release it mirrors, or its base
   std::vector<Commit> commits;  // the commits that make this state what it is
   std::string notes;            // what was looked up to model it
 
+  // 4bd518f1598d (4.2): x86 has a normal and an SMM address space, each
+  // with its own memslots and generation.
+  unsigned address_spaces;
+  InProgressFlag in_progress_flag;
+  // kvm_create_vm: generation of address space i = base + i * stride.
+  // -150 is 69c9ea93ea's wrap test hack as moved there by 00f034a12f;
+  // 0e32958ec449 removed it.
+  int64_t initial_generation_base;
+  uint64_t initial_generation_stride;
+  // 152482580a1b: kvm_arch_memslots_updated(kvm, gen) runs before the final
+  // generation is stored.
+  bool arch_hook_before_final_generation;
+
   MmioGenLayout mmio_gen_layout;
-  // ee3d1570b586: install_new_memslots sets the generation odd before publish
-  // and increments it again after synchronize_srcu_expedited.
-  bool memslots_generation_bumped_after_srcu;
   // 69c9ea93ea biases kvm_current_mmio_generation by MMIO_MAX_GEN - 150;
-  // 00f034a12f drops the bias and starts the memslots generation at -150.
+  // 00f034a12f drops the bias.
   bool mmio_generation_biased;
-  int64_t initial_memslots_generation;
-  // 00f034a12f: kvm_mmu_invalidate_mmio_sptes zaps when the MMIO generation
-  // is 0, not when it reaches MMIO_MAX_GEN.
-  bool mmio_wrap_at_zero;
+  // cae7ed3c2cb0: check_mmio_spte tests the in-progress flag explicitly.
+  bool check_mmio_spte_tests_in_progress;
+  MmioWrapCheck mmio_wrap_check;
+  MmioWrapResponse mmio_wrap_response;
   // 56f17dd3fbc4: the per-vCPU MMIO cache records and checks the generation.
   bool mmio_cache_checks_generation;
+  // ddfd1730fd82: vcpu_cache_mmio_info caches nothing while the generation
+  // says "update in progress".
+  bool mmio_cache_skips_in_flux;
+  // 4e103134b862: kvm_arch_flush_shadow_memslot zaps only the slot's pages.
+  bool flush_memslot_zaps_slot_only;
 };
 
 // Every variant, in kernel-history order.

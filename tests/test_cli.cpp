@@ -278,7 +278,7 @@ TEST_CASE("cli: malformed scenarios exit 2 naming the file and the JSON path") {
   }
   {
     json j = good_scenario();
-    j["threads"][1]["program"][0]["op"] = "move_memslot";
+    j["threads"][1]["program"][0]["op"] = "resize_memslot";
     cases.push_back({"unknown-op.json", "", j, ": /threads/1/program/0/op: "});
   }
   {
@@ -319,12 +319,12 @@ TEST_CASE("cli: replay of a trace naming an unknown variant exits 2") {
   testutil::TempDir dir;
   REQUIRE(testutil::fs::exists(testutil::trace_path()));
   json j = json::parse(testutil::read_file(testutil::trace_path()));
-  j["variant"] = "v4.19";
+  j["variant"] = "v4.20";
   const std::string path = write_json(dir, "variant.json", j);
   const ProcessResult r = kvmsim({"replay", path}, dir);
   CAPTURE(r.err);
   CHECK(r.exit_code == 2);
-  CHECK(contains(r.err, "v4.19"));
+  CHECK(contains(r.err, "v4.20"));
 }
 
 TEST_CASE("cli: replay of the committed reproducer") {

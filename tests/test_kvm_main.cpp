@@ -34,7 +34,7 @@ std::vector<sim::Event> run_alone(const std::function<void()>& body) {
 std::vector<std::string> publications(const std::vector<sim::Event>& events) {
   std::vector<std::string> out;
   for (const auto& e : events)
-    if (e.op == "store" && e.object == "kvm->memslots") out.push_back(e.value);
+    if (e.op == "store" && e.object.starts_with("kvm->memslots")) out.push_back(e.value);
   return out;
 }
 
@@ -53,39 +53,68 @@ model::kvm_userspace_memory_region delete_slot(uint32_t id) {
   return mem;
 }
 
-uint64_t generation(model::kvm& vm) { return vm.memslots.peek()->generation.peek(); }
+uint64_t generation(model::kvm& vm, unsigned as_id = 0) {
+  return vm.memslots[as_id].peek()->generation.peek();
+}
+
+bool backed_by_ram(model::kvm& vm, model::gfn_t gfn, unsigned as_id = 0) {
+  return model::memslots_back_with_ram(vm.memslots[as_id].peek(), gfn);
+}
+
+void create_vm(model::kvm& vm, std::vector<model::kvm_memory_slot> as0) {
+  model::kvm_create_vm_memslots(&vm, {std::move(as0)}, {});
+}
 
 }  // namespace
 
 TEST_CASE("a CREATE publishes once and a DELETE twice; the generation steps per publication") {
-  // One update step: +1 before ee3d1570b586 (update_memslots), +2 after it
-  // (odd while in flight, incremented again after synchronize_srcu_expedited).
+  // Per publication: +1 before ee3d1570b586 (update_memslots); +2 with it
+  // (odd while in flight, incremented again after synchronize_srcu_expedited);
+  // +2N = +4 with 4bd518f1598d's two address spaces; +N = +2 once
+  // 164bf7e56c5a moves the flag to bit 63. Initial values: 0; -150; i*2 - 150;
+  // i*2 after 0e32958ec449; i after 164bf7e56c5a.
   struct Expect {
     const char* variant;
     uint64_t step;
+    int64_t as0, as1;
   };
-  for (const Expect& x : {Expect{"v3.16", 1}, Expect{"v3.17", 2}}) {
+  const Expect table[] = {
+      {"v3.16", 1, 0, 0},
+      {"v3.17", 2, -150, 0},
+      {"v4.19", 4, -150, -148},
+      {"v5.0+152482580a1b", 4, -150, -148},
+      {"v5.0+e1359e2beb8b", 4, -150, -148},
+      {"v5.0+ddfd1730fd82", 4, -150, -148},
+      {"v5.0+361209e054a2", 4, -150, -148},
+      {"v5.0+cae7ed3c2cb0", 4, -150, -148},
+      {"v5.0+0e32958ec449", 4, 0, 2},
+      {"v5.0+164bf7e56c5a", 2, 0, 1},
+      {"v5.1", 2, 0, 1},
+  };
+  CHECK(std::size(table) == model::all_variants().size());
+  for (const Expect& x : table) {
     CAPTURE(x.variant);
     const model::Variant& v = model::find_variant(x.variant);
     model::kvm vm(v, kGfns, 2);
-    model::kvm_create_vm_memslots(&vm, {kSlot0}, std::nullopt);
+    create_vm(vm, {kSlot0});
     const uint64_t g0 = generation(vm);
-    CHECK(g0 == static_cast<uint64_t>(v.initial_memslots_generation));
+    CHECK(g0 == static_cast<uint64_t>(x.as0));
+    if (v.address_spaces == 2) CHECK(generation(vm, 1) == static_cast<uint64_t>(x.as1));
 
     int r = -1;
     auto events = run_alone([&] { r = model::kvm_set_memory_region(&vm, create_slot1()); });
     CHECK(r == 0);
     CHECK(publications(events).size() == 1);
     CHECK(generation(vm) == g0 + x.step);
-    CHECK(model::gfn_backed_by_ram(&vm, 16));
+    CHECK(backed_by_ram(vm, 16));
 
     events = run_alone([&] { r = model::kvm_set_memory_region(&vm, delete_slot(1)); });
     CHECK(r == 0);
     const auto pub = publications(events);
     REQUIRE(pub.size() == 2);
     CHECK(generation(vm) == g0 + 3 * x.step);
-    CHECK_FALSE(model::gfn_backed_by_ram(&vm, 16));
-    CHECK(model::gfn_backed_by_ram(&vm, 0));
+    CHECK_FALSE(backed_by_ram(vm, 16));
+    CHECK(backed_by_ram(vm, 0));
 
     // The first publication is a copy in which slot 1 is KVM_MEMSLOT_INVALID.
     const struct model::kvm_memslots* first = nullptr;
@@ -101,7 +130,7 @@ TEST_CASE("DELETE zaps the SPTEs that map the slot, and the gfn becomes MMIO") {
   for (const char* variant : {"v3.16", "v3.17"}) {
     CAPTURE(variant);
     model::kvm vm(model::find_variant(variant), kGfns, 2);
-    model::kvm_create_vm_memslots(&vm, {kSlot0}, std::nullopt);
+    create_vm(vm, {kSlot0});
     vm.vcpus.push_back(std::make_unique<model::kvm_vcpu>(&vm, 0));
     model::kvm_vcpu* vcpu = vm.vcpus.back().get();
     uint64_t mapped = 0;
@@ -109,7 +138,7 @@ TEST_CASE("DELETE zaps the SPTEs that map the slot, and the gfn becomes MMIO") {
     const auto events = run_alone([&] {
       REQUIRE(model::kvm_set_memory_region(&vm, create_slot1()) == 0);
       model::vcpu_run_access(vcpu, 20 << model::PAGE_SHIFT, false);
-      mapped = vm.arch.sptes.at(20).peek();
+      mapped = vm.arch.sptes[0].at(20).peek();
       r = model::kvm_set_memory_region(&vm, delete_slot(1));
       model::vcpu_run_access(vcpu, 20 << model::PAGE_SHIFT, false);
     });
@@ -125,7 +154,7 @@ TEST_CASE("DELETE zaps the SPTEs that map the slot, and the gfn becomes MMIO") {
 
 TEST_CASE("KVM_SET_USER_MEMORY_REGION rejects what the kernel rejects") {
   model::kvm vm(model::find_variant("v3.16"), kGfns, 2);
-  model::kvm_create_vm_memslots(&vm, {kSlot0}, std::nullopt);
+  create_vm(vm, {kSlot0});
   const uint64_t g0 = generation(vm);
   std::vector<int> results;
   run_alone([&] {

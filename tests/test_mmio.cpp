@@ -65,8 +65,8 @@ TEST_CASE("the EPT MMIO mask and the variants' layouts") {
   CHECK(model::shadow_mmio_mask == kEptMmioMask);
   CHECK(v316().mmio_gen_layout == k316);
   CHECK(v317().mmio_gen_layout == k317);
-  CHECK(v316().initial_memslots_generation == 0);
-  CHECK(v317().initial_memslots_generation == -150);
+  CHECK(v316().initial_generation_base == 0);
+  CHECK(v317().initial_generation_base == -150);
 }
 
 TEST_CASE("generation_mmio_spte_mask: v3.16 hand vectors") {
@@ -278,7 +278,7 @@ nlohmann::json updater_scenario(const std::string& variant, int creates,
                        {"npages", 1},
                        {"userspace_addr", 0x7f0000000000ULL + 0x1000ULL * i}});
   nlohmann::json vm = {{"gfns", 256}, {"memslots", nlohmann::json::array()}};
-  if (generation) vm["generation"] = std::to_string(*generation);
+  if (generation) vm["generations"] = {std::to_string(*generation)};
   threads.push_back({{"name", "updater"}, {"kind", "updater"}, {"cpu", 0}, {"program", program}});
   // Through text, as from a file: nlohmann keeps a C++ int as a signed
   // number, which the loader's u64() does not take.

@@ -16,8 +16,13 @@ bool vcpu_match_mmio_gpa(kvm_vcpu* vcpu, gpa_t gpa);
 // or KVM_EXIT_MMIO to userspace.
 EmulationResult x86_emulate_instruction(kvm_vcpu* vcpu, gpa_t gpa);
 
-void kvm_arch_memslots_updated(kvm* kvm);
+// See kvm_mmu_invalidate_mmio_sptes for which of `slots` and `gen` a kernel
+// state uses.
+void kvm_arch_memslots_updated(kvm* kvm, struct kvm_memslots* slots, uint64_t gen);
 void kvm_arch_flush_shadow_memslot(kvm* kvm, const kvm_memory_slot& slot);
+
+// enter_smm / RSM: switch the vCPU between address spaces 0 and 1.
+void kvm_smm_changed(kvm_vcpu* vcpu, bool in_smm);
 
 // KVM_RUN until the guest's access to `gpa` has completed, in guest mode or
 // through the emulator, or has exited to userspace as MMIO.

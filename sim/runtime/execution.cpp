@@ -37,6 +37,7 @@ Outcome Execution::run(uint64_t seed) {
   runnable_.clear();
   schedule_len_ = 0;
   events_.clear();
+  metrics_.clear();
   violation_.reset();
   internal_error_.clear();
   decisions_ = 0;

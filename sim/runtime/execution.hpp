@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "sim/check.hpp"
+#include "sim/runtime/metrics.hpp"
 #include "sim/object.hpp"
 #include "sim/strategy/strategy.hpp"
 #include "sim/runtime/worker_pool.hpp"
@@ -61,12 +62,16 @@ class Execution {
       record("note", nullptr, fmt::format(text, std::forward<Args>(args)...), function);
   }
 
+  // This execution's metrics; cleared by run().
+  Metrics& metrics() { return metrics_; }
+
   // --- results ------------------------------------------------------------
   const std::vector<ThreadInfo>& threads() const { return info_; }
   std::vector<ThreadId> schedule() const {
     return {schedule_.begin(), schedule_.begin() + static_cast<ptrdiff_t>(schedule_len_)};
   }
   const std::vector<Event>& events() const { return events_; }
+  const Metrics& metrics() const { return metrics_; }
 
   // Called by the worker fiber that runs thread `t`.
   void run_thread(ThreadId t);
@@ -103,6 +108,7 @@ class Execution {
   std::vector<ThreadId> schedule_;
   size_t schedule_len_ = 0;
   std::vector<Event> events_;
+  Metrics metrics_;
   std::optional<Violation> violation_;
   std::string internal_error_;
   ThreadId current_ = kNoThread;
