@@ -97,6 +97,10 @@ struct Scenario {
 Scenario load_scenario(const std::string& path);
 Scenario parse_scenario(const nlohmann::json& json, const std::string& path);
 
+// Why `scenario` cannot run at `variant` ("" if it can): it uses an address
+// space the kernel state does not have.
+std::string cannot_run_at(const Scenario& scenario, const Variant& variant);
+
 // "A..B" (inclusive) into its bounds; throws std::invalid_argument.
 std::pair<uint64_t, uint64_t> parse_seed_range(const std::string& text);
 

@@ -7,6 +7,7 @@
 #include "model/kvm_main.hpp"
 #include "model/x86/mmu.hpp"
 #include "model/x86/x86.hpp"
+#include "sim/json_input.hpp"
 #include "sim/strategy/strategy.hpp"
 
 namespace model {
@@ -17,6 +18,8 @@ Simulation::Simulation(const Scenario& scenario, const Variant& variant, sim::St
       variant_(variant),
       strategy_(strategy),
       exec_(strategy, sim::ExecutionOptions{scenario.exploration.step_bound, record}) {
+  if (const std::string why = cannot_run_at(scenario, variant); !why.empty())
+    throw sim::InputError(scenario.path + ": " + why);
   for (const auto& space : scenario.memslots)
     for (const auto& s : space) nr_memslots_ = std::max(nr_memslots_, static_cast<size_t>(s.id) + 1);
   for (const auto& t : scenario.threads)

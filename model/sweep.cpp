@@ -2,18 +2,55 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "model/simulation.hpp"
 #include "sim/strategy/strategy.hpp"
 
 namespace model {
 
-bool meets(const std::map<std::string, uint64_t>& violations, const Expectation& expectation) {
-  for (const auto& [kind, count] : violations)
+namespace {
+
+std::string range_text(uint64_t min, uint64_t max) {
+  return min == max ? std::to_string(min) : fmt::format("{}..{}", min, max);
+}
+
+// Folds one execution's metrics into the ranges. A metric first seen now
+// was 0 in the executions before.
+void fold(std::map<std::string, MetricRange>& ranges, const sim::Metrics& m, bool first) {
+  for (const auto& [name, value] : m.values()) {
+    auto [it, inserted] = ranges.try_emplace(name);
+    if (inserted && !first) it->second.min = 0;
+  }
+  for (auto& [name, range] : ranges) {
+    const uint64_t v = m.get(name);
+    range.min = std::min(range.min, v);
+    range.max = std::max(range.max, v);
+  }
+}
+
+}  // namespace
+
+bool meets(const SweepResult& result, const Expectation& expectation) {
+  for (const auto& [kind, count] : result.violations)
     if (std::find(expectation.kinds.begin(), expectation.kinds.end(), kind) ==
         expectation.kinds.end())
       return false;
-  return std::all_of(expectation.kinds.begin(), expectation.kinds.end(),
-                     [&](const std::string& k) { return violations.count(k) != 0; });
+  for (const auto& k : expectation.kinds)
+    if (result.violations.count(k) == 0) return false;
+  for (const MetricBound& b : expectation.metrics) {
+    auto it = result.metrics.find(b.metric);
+    const MetricRange r = it == result.metrics.end() ? MetricRange{0, 0} : it->second;
+    if (r.min < b.min || r.max > b.max) return false;
+  }
+  return true;
+}
+
+std::string metrics_text(const std::map<std::string, MetricRange>& metrics) {
+  std::string s;
+  for (const auto& [name, r] : metrics)
+    s += fmt::format("{}{}={}", s.empty() ? "" : " ", name, range_text(r.min, r.max));
+  return s.empty() ? "-" : s;
 }
 
 SweepResult sweep_variant(const Scenario& scenario, const Expectation& expectation,
@@ -23,8 +60,13 @@ SweepResult sweep_variant(const Scenario& scenario, const Expectation& expectati
   SweepResult r;
   r.variant = expectation.variant;
   r.expected = expectation.verdict();
+  for (const MetricBound& b : expectation.metrics)
+    r.expected_metrics += fmt::format("{}{}{}", r.expected_metrics.empty() ? "" : " ", b.metric,
+                                      b.max == UINT64_MAX ? fmt::format(">={}", b.min)
+                                                          : "=" + range_text(b.min, b.max));
   for (uint64_t seed = seed_begin;; ++seed) {
     const sim::Outcome out = simulation.run(seed);
+    fold(r.metrics, simulation.execution().metrics(), r.executions == 0);
     ++r.executions;
     if (out.violation) {
       ++r.violations[out.violation->kind];
@@ -32,7 +74,7 @@ SweepResult sweep_variant(const Scenario& scenario, const Expectation& expectati
     }
     if (seed == seed_end) break;
   }
-  r.ok = meets(r.violations, expectation);
+  r.ok = meets(r, expectation);
   return r;
 }
 

@@ -11,12 +11,21 @@
 
 namespace model {
 
+// The range a metric took over the executions of a sweep (a metric an
+// execution did not touch counts as 0 there).
+struct MetricRange {
+  uint64_t min = UINT64_MAX;
+  uint64_t max = 0;
+};
+
 struct SweepResult {
   std::string variant;
   uint64_t executions = 0;
   std::map<std::string, uint64_t> violations;  // by kind, sorted
+  std::map<std::string, MetricRange> metrics;  // by name, sorted
   std::optional<uint64_t> first_failing_seed;
-  std::string expected;  // verdict text
+  std::string expected;          // verdict text
+  std::string expected_metrics;  // "name=v name=a..b name>=a"; empty if none
   bool ok = false;
 };
 
@@ -25,7 +34,10 @@ SweepResult sweep_variant(const Scenario& scenario, const Expectation& expectati
 
 // Does what a sweep found meet the expectation? A clean expectation needs no
 // violation at all; an expected kind must show up at least once, and no kind
-// that was not expected may.
-bool meets(const std::map<std::string, uint64_t>& violations, const Expectation& expectation);
+// that was not expected may. Every metric bound must hold in every execution.
+bool meets(const SweepResult& result, const Expectation& expectation);
+
+// "name=v" or "name=min..max" per metric, space separated; "-" if none.
+std::string metrics_text(const std::map<std::string, MetricRange>& metrics);
 
 }  // namespace model

@@ -101,8 +101,9 @@ TEST_CASE("cli: sweep of the scenario") {
     REQUIRE(vs.is_array());
     REQUIRE(vs.size() == 2);
     const model::Scenario scenario = model::load_scenario(sc);
-    const std::set<std::string> keys = {"variant",  "executions", "violations",
-                                        "first_failing_seed", "expected", "ok"};
+    const std::set<std::string> keys = {"variant",  "executions", "violations", "metrics",
+                                        "first_failing_seed", "expected", "expected_metrics",
+                                        "ok"};
     for (size_t i = 0; i < vs.size(); ++i) {
       const json& v = vs[i];
       CAPTURE(v.dump());
@@ -119,6 +120,8 @@ TEST_CASE("cli: sweep of the scenario") {
       CHECK((v.at("first_failing_seed").is_null() || v.at("first_failing_seed").is_number_unsigned()));
       CHECK(v.at("expected").is_string());
       CHECK(v.at("ok").is_boolean());
+      // ee3d1570b586 makes one CREATE: one install in every execution.
+      CHECK(v.at("metrics").at("memslot_installs") == json{{"min", 1}, {"max", 1}});
       // The same as the library computes.
       const model::Expectation& e = scenario.expect.at(i);
       CHECK(v.at("variant") == e.variant);

@@ -288,30 +288,55 @@ TEST_CASE("meets: truth table") {
     return e;
   };
   using V = std::map<std::string, uint64_t>;
+  struct Meets {
+    bool operator()(V violations, const model::Expectation& e) const {
+      model::SweepResult r;
+      r.violations = std::move(violations);
+      return model::meets(r, e);
+    }
+  } meets;
   const model::Expectation clean = expect({});
   const model::Expectation stale = expect({"stale-mmio"});
   const model::Expectation both = expect({"deadlock", "stale-mmio"});
 
-  CHECK(model::meets(V{}, clean));
-  CHECK_FALSE(model::meets(V{{"stale-mmio", 1}}, clean));
-  CHECK_FALSE(model::meets(V{{"deadlock", 5}}, clean));
+  CHECK(meets(V{}, clean));
+  CHECK_FALSE(meets(V{{"stale-mmio", 1}}, clean));
+  CHECK_FALSE(meets(V{{"deadlock", 5}}, clean));
 
-  CHECK_FALSE(model::meets(V{}, stale));
-  CHECK(model::meets(V{{"stale-mmio", 1}}, stale));
-  CHECK(model::meets(V{{"stale-mmio", 1000}}, stale));
-  CHECK_FALSE(model::meets(V{{"deadlock", 1}}, stale));
-  CHECK_FALSE(model::meets(V{{"stale-mmio", 3}, {"deadlock", 1}}, stale));
-  CHECK_FALSE(model::meets(V{{"stale-mmio", 3}, {"step-bound", 1}}, stale));
+  CHECK_FALSE(meets(V{}, stale));
+  CHECK(meets(V{{"stale-mmio", 1}}, stale));
+  CHECK(meets(V{{"stale-mmio", 1000}}, stale));
+  CHECK_FALSE(meets(V{{"deadlock", 1}}, stale));
+  CHECK_FALSE(meets(V{{"stale-mmio", 3}, {"deadlock", 1}}, stale));
+  CHECK_FALSE(meets(V{{"stale-mmio", 3}, {"step-bound", 1}}, stale));
 
-  CHECK_FALSE(model::meets(V{}, both));
-  CHECK_FALSE(model::meets(V{{"stale-mmio", 1}}, both));
-  CHECK_FALSE(model::meets(V{{"deadlock", 1}}, both));
-  CHECK(model::meets(V{{"deadlock", 1}, {"stale-mmio", 2}}, both));
-  CHECK_FALSE(model::meets(V{{"deadlock", 1}, {"stale-mmio", 2}, {"warn:x", 1}}, both));
+  CHECK_FALSE(meets(V{}, both));
+  CHECK_FALSE(meets(V{{"stale-mmio", 1}}, both));
+  CHECK_FALSE(meets(V{{"deadlock", 1}}, both));
+  CHECK(meets(V{{"deadlock", 1}, {"stale-mmio", 2}}, both));
+  CHECK_FALSE(meets(V{{"deadlock", 1}, {"stale-mmio", 2}, {"warn:x", 1}}, both));
 
   CHECK(clean.verdict() == "clean");
   CHECK(stale.verdict() == "stale-mmio");
   CHECK(both.verdict() == "deadlock+stale-mmio");
+}
+
+TEST_CASE("meets: metric bounds hold in every execution") {
+  model::Expectation e;
+  e.variant = "v4.19";
+  e.metrics = {{"mmio_wrap_zaps", 1, 1}, {"mmio_spte_misses", 0, 2}};
+  model::SweepResult r;
+  r.metrics = {{"mmio_wrap_zaps", {1, 1}}, {"mmio_spte_misses", {0, 2}}};
+  CHECK(model::meets(r, e));
+  r.metrics["mmio_spte_misses"].max = 3;  // one execution above the bound
+  CHECK_FALSE(model::meets(r, e));
+  r.metrics["mmio_spte_misses"].max = 2;
+  r.metrics["mmio_wrap_zaps"].min = 0;  // one execution never zapped
+  CHECK_FALSE(model::meets(r, e));
+  r.metrics.erase("mmio_wrap_zaps");  // never seen: 0 everywhere
+  CHECK_FALSE(model::meets(r, e));
+  e.metrics = {{"mmio_wrap_zaps", 0, 0}};
+  CHECK(model::meets(r, e));
 }
 
 // ---------------------------------------------------------------------------

@@ -139,6 +139,7 @@ bool check_mmio_spte(kvm_vcpu* vcpu, uint64_t spte) {
     const uint64_t gen = kvm_vcpu_memslots(vcpu)->generation.load("check_mmio_spte");
     if (gen & memslot_gen_update_in_progress(v)) {
       sim::Execution::current().note("check_mmio_spte", "memslot update in progress");
+      sim::Execution::current().metrics().add("mmio_spte_misses");
       return false;
     }
     kvm_gen = mmio_generation_of(v, gen);
@@ -146,8 +147,9 @@ bool check_mmio_spte(kvm_vcpu* vcpu, uint64_t spte) {
     kvm_gen = kvm_current_mmio_generation(vcpu);
   }
   const uint64_t spte_gen = get_mmio_spte_generation(v.mmio_gen_layout, spte);
-  sim::Execution::current().note("check_mmio_spte", "kvm_gen {:#x} spte_gen {:#x}", kvm_gen,
-                                 spte_gen);
+  sim::Execution& ex = sim::Execution::current();
+  ex.note("check_mmio_spte", "kvm_gen {:#x} spte_gen {:#x}", kvm_gen, spte_gen);
+  ex.metrics().add(kvm_gen == spte_gen ? "mmio_spte_hits" : "mmio_spte_misses");
   return kvm_gen == spte_gen;
 }
 
@@ -286,7 +288,7 @@ void kvm_mmu_invalidate_mmio_sptes(kvm* kvm, struct kvm_memslots* slots, uint64_
   sim::Execution& ex = sim::Execution::current();
   ex.note("kvm_mmu_invalidate_mmio_sptes", "kvm: zapping shadow pages for mmio generation wraparound");
   ex.metrics().add("mmio_wrap_zaps");
-  ex.metrics().set_first("first_wrap_zap_install", ex.metrics().get("memslot_installs"));
+  ex.metrics().set_first("wrap_zap_at_install", ex.metrics().get("memslot_installs"));
   if (v.mmio_wrap_response == MmioWrapResponse::zap_mmio_sptes) {
     // 5.1 kvm_mmu_zap_mmio_sptes: only the pages that hold MMIO SPTEs.
     zap_sptes(kvm, [](size_t, uint64_t spte) { return is_mmio_spte(spte); });

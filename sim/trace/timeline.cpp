@@ -6,11 +6,7 @@
 
 namespace sim {
 
-namespace {
-
-constexpr size_t kStepWidth = 6;  // ">>1234"
-
-std::string cell_text(const Event& e) {
+std::string event_text(const Event& e) {
   const std::string where = e.function.empty() ? "" : e.function + ": ";
   if (e.op == "violation") return "*** " + e.value;
   if (e.op == "note") return where + e.value;
@@ -20,6 +16,10 @@ std::string cell_text(const Event& e) {
   if (!e.value.empty()) s += " " + e.value;
   return s;
 }
+
+namespace {
+
+constexpr size_t kStepWidth = 6;  // ">>1234"
 
 // Greedy word wrap; continuation lines are indented by two spaces, and a
 // word too long for a line is cut.
@@ -86,7 +86,7 @@ std::string render_timeline(const std::vector<ThreadInfo>& threads,
   }
   for (const Event& e : events) {
     const bool bad = e.op == "violation";
-    const auto lines = wrap(cell_text(e), col);
+    const auto lines = wrap(event_text(e), col);
     for (size_t k = 0; k < lines.size(); ++k) {
       std::vector<std::string> cells(n);
       cells[std::min<size_t>(e.thread, n - 1)] = lines[k];

@@ -10,6 +10,9 @@
 
 namespace sim {
 
+// One event as its timeline cell reads, unwrapped ("f: load x -> 0x1").
+std::string event_text(const Event& e);
+
 std::string render_timeline(const std::vector<ThreadInfo>& threads,
                             const std::vector<Event>& events, size_t width = 100);
 

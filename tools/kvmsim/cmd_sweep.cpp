@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "args.hpp"
 #include "commands.hpp"
 #include "model/scenario.hpp"
 #include "model/simulation.hpp"
@@ -45,13 +46,21 @@ std::string violations_text(const model::SweepResult& r) {
   return s;
 }
 
+nlohmann::json metrics_json(const std::map<std::string, model::MetricRange>& metrics) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [name, range] : metrics) j[name] = {{"min", range.min}, {"max", range.max}};
+  return j;
+}
+
 nlohmann::json to_json(const model::SweepResult& r) {
   return {{"variant", r.variant},
           {"executions", r.executions},
           {"violations", r.violations},
+          {"metrics", metrics_json(r.metrics)},
           {"first_failing_seed",
            r.first_failing_seed ? nlohmann::json(*r.first_failing_seed) : nlohmann::json(nullptr)},
           {"expected", r.expected},
+          {"expected_metrics", r.expected_metrics},
           {"ok", r.ok}};
 }
 
@@ -74,14 +83,7 @@ std::string write_first_failure(const model::Scenario& scenario, const model::Sw
 // Sweeps one scenario; prints its table (text mode) and returns its JSON.
 nlohmann::json sweep_one(const std::string& path, const SweepArgs& args, bool& all_ok) {
   const model::Scenario scenario = model::load_scenario(path);
-  uint64_t begin = scenario.exploration.seed_begin, end = scenario.exploration.seed_end;
-  if (args.seeds) {
-    try {
-      std::tie(begin, end) = model::parse_seed_range(*args.seeds);
-    } catch (const std::invalid_argument& e) {
-      throw sim::InputError(std::string("--seeds: ") + e.what());
-    }
-  }
+  const auto [begin, end] = seed_range(args.seeds, scenario);
   std::vector<const model::Expectation*> todo;
   for (const auto& e : scenario.expect)
     if (!args.variant || e.variant == *args.variant) todo.push_back(&e);
@@ -91,8 +93,8 @@ nlohmann::json sweep_one(const std::string& path, const SweepArgs& args, bool& a
   if (!args.json) {
     fmt::print("scenario {} ({}): seeds {}..{} ({})\n", scenario.name, path, begin, end,
                scenario.exploration.strategy);
-    fmt::print("{:<10} {:>10}  {:<24} {:>18}  {:<14} {}\n", "VARIANT", "EXECUTIONS",
-               "VIOLATIONS", "FIRST FAILING SEED", "EXPECTED", "OK");
+    fmt::print("{:<17} {:>10}  {:<24} {:>18}  {:<14} {:<3} {}\n", "VARIANT", "EXECUTIONS",
+               "VIOLATIONS", "FIRST FAILING SEED", "EXPECTED", "OK", "METRICS");
   }
   nlohmann::json variants = nlohmann::json::array();
   std::vector<std::string> repro;
@@ -104,10 +106,12 @@ nlohmann::json sweep_one(const std::string& path, const SweepArgs& args, bool& a
       row["trace"] = write_first_failure(scenario, r, *args.traces);
     variants.push_back(row);
     if (args.json) continue;
-    fmt::print("{:<10} {:>10}  {:<24} {:>18}  {:<14} {}\n", r.variant, r.executions,
+    fmt::print("{:<17} {:>10}  {:<24} {:>18}  {:<14} {:<3} {}\n", r.variant, r.executions,
                violations_text(r),
                r.first_failing_seed ? std::to_string(*r.first_failing_seed) : "-", r.expected,
-               r.ok ? "yes" : "NO");
+               r.ok ? "yes" : "NO", model::metrics_text(r.metrics));
+    if (!r.ok && !r.expected_metrics.empty())
+      fmt::print("{:<17} expected metrics: {}\n", "", r.expected_metrics);
     std::fflush(stdout);
     if (row.contains("trace"))
       repro.push_back(fmt::format("  kvmsim replay {}", row["trace"].get<std::string>()));

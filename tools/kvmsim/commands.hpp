@@ -30,6 +30,15 @@ int cmd_run(const RunArgs& args);
 
 int cmd_replay(const std::string& trace_path);
 
+// 0 equivalent on every seed, 1 a difference found.
+struct EquivArgs {
+  std::string scenario;
+  std::string variants;  // "A,B", checked by the command
+  std::optional<std::string> seeds;
+  bool json = false;
+};
+int cmd_equiv(const EquivArgs& args);
+
 int cmd_variants(bool json);
 
 }  // namespace kvmsim

@@ -31,6 +31,13 @@ int main(int argc, char** argv) {
   auto* p = app.add_subcommand("replay", "re-run a recorded trace and check every event");
   p->add_option("trace", trace, "trace file")->required();
 
+  kvmsim::EquivArgs equiv;
+  auto* q = app.add_subcommand("equiv", "compare two variants' events under the same schedules");
+  q->add_option("scenario", equiv.scenario, "scenario file")->required();
+  q->add_option("--variants", equiv.variants, "the two variants to compare: A,B")->required();
+  q->add_option("--seeds", equiv.seeds, "seed range A..B (inclusive); default: the scenario's");
+  q->add_flag("--json", equiv.json, "print one JSON object");
+
   bool variants_json = false;
   auto* v = app.add_subcommand("variants", "list the kernel variants in history order");
   v->add_flag("--json", variants_json, "print JSON");
@@ -52,6 +59,7 @@ int main(int argc, char** argv) {
     if (*s) return kvmsim::cmd_sweep(sweep);
     if (*r) return kvmsim::cmd_run(run);
     if (*p) return kvmsim::cmd_replay(trace);
+    if (*q) return kvmsim::cmd_equiv(equiv);
     if (*v) return kvmsim::cmd_variants(variants_json);
   } catch (const sim::InputError& e) {
     fmt::print(stderr, "kvmsim: error: {}\n", e.what());
