@@ -87,7 +87,10 @@ std::vector<Variant> build() {
       "kvm_arch_memslots_updated(kvm, slots), whose x86 side zaps all pages when "
       "(slots->generation & MMIO_GEN_MASK) == 0. kvm_current_mmio_generation(vcpu) reads "
       "kvm_vcpu_memslots without bias; vcpu_cache_mmio_info and vcpu_match_mmio_gen read "
-      "kvm_memslots(kvm), i.e. address space 0, whichever space the vCPU runs in.";
+      "kvm_memslots(kvm), i.e. address space 0, whichever space the vCPU runs in (still so in "
+      "5.1 and 6.x x86.h); enter_smm and kvm_smm_changed reset the MMU context, which does not "
+      "clear the per-vCPU MMIO cache. DELETE and MOVE publish twice (KVM_MEMSLOT_INVALID copy, "
+      "then kvm_arch_flush_shadow_memslot, which zaps all pages), CREATE and FLAGS_ONLY once.";
   v419.address_spaces = 2;
   v419.initial_generation_stride = 2;
   v.push_back(v419);

@@ -6,7 +6,30 @@
 
 namespace kvmsim {
 
-int cmd_variants(bool json) {
+namespace {
+
+// `text` in lines of at most `width` columns, each indented by `indent`.
+std::string wrap(const std::string& text, size_t indent, size_t width) {
+  std::string out, line;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(' ', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string word = text.substr(start, end - start);
+    if (!line.empty() && indent + line.size() + 1 + word.size() > width) {
+      out += std::string(indent, ' ') + line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+    start = end + 1;
+  }
+  if (!line.empty()) out += std::string(indent, ' ') + line + "\n";
+  return out;
+}
+
+}  // namespace
+
+int cmd_variants(bool json, bool notes) {
   if (json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& v : model::all_variants()) {
@@ -18,14 +41,15 @@ int cmd_variants(bool json) {
     fmt::print("{}\n", out.dump(2));
     return 0;
   }
-  fmt::print("{:<10} {:<8} {}\n", "VARIANT", "VERSION", "COMMITS");
+  fmt::print("{:<17} {:<7} {}\n", "VARIANT", "BASE", "COMMITS");
   for (const auto& v : model::all_variants()) {
     bool first = true;
     for (const auto& c : v.commits) {
-      fmt::print("{:<10} {:<8} {:<13} {}\n", first ? v.name : "", first ? v.version : "", c.id,
+      fmt::print("{:<17} {:<7} {:<13} {}\n", first ? v.name : "", first ? v.version : "", c.id,
                  c.title);
       first = false;
     }
+    if (notes) fmt::print("{}\n", wrap(v.notes, 26, 100));
   }
   return 0;
 }

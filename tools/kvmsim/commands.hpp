@@ -39,6 +39,6 @@ struct EquivArgs {
 };
 int cmd_equiv(const EquivArgs& args);
 
-int cmd_variants(bool json);
+int cmd_variants(bool json, bool notes);
 
 }  // namespace kvmsim

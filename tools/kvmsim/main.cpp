@@ -39,8 +39,10 @@ int main(int argc, char** argv) {
   q->add_flag("--json", equiv.json, "print one JSON object");
 
   bool variants_json = false;
+  bool variants_notes = false;
   auto* v = app.add_subcommand("variants", "list the kernel variants in history order");
   v->add_flag("--json", variants_json, "print JSON");
+  v->add_flag("--notes", variants_notes, "also print what each kernel state was modeled from");
 
   try {
     app.parse(argc, argv);
@@ -60,7 +62,7 @@ int main(int argc, char** argv) {
     if (*r) return kvmsim::cmd_run(run);
     if (*p) return kvmsim::cmd_replay(trace);
     if (*q) return kvmsim::cmd_equiv(equiv);
-    if (*v) return kvmsim::cmd_variants(variants_json);
+    if (*v) return kvmsim::cmd_variants(variants_json, variants_notes);
   } catch (const sim::InputError& e) {
     fmt::print(stderr, "kvmsim: error: {}\n", e.what());
     return 2;
