@@ -182,3 +182,15 @@ TEST_CASE("every scenario file meets its own expectations over its default seeds
     }
   }
 }
+
+TEST_CASE("scenarios/README.md shows the verdict matrix kvmsim prints") {
+  testutil::TempDir dir;
+  const testutil::ProcessResult r = testutil::run_process(
+      {testutil::kvmsim_bin(), "sweep", "scenarios/", "--matrix"}, dir, testutil::source_root());
+  CAPTURE(r.err);
+  CHECK(r.exit_code == 0);
+  REQUIRE(testutil::contains(r.out, "| ee3d1570b586-mmio-cache-generation | stale-mmio | . |"));
+  const std::string readme = testutil::read_file(testutil::source_root() + "/scenarios/README.md");
+  INFO("regenerate the table with: kvmsim sweep scenarios/ --matrix");
+  CHECK(testutil::contains(readme, r.out));
+}

@@ -9,6 +9,7 @@
 #include "model/scenario.hpp"
 #include "model/simulation.hpp"
 #include "model/sweep.hpp"
+#include "model/variants.hpp"
 #include "sim/json_input.hpp"
 
 namespace kvmsim {
@@ -81,7 +82,33 @@ std::string write_first_failure(const model::Scenario& scenario, const model::Sw
 }
 
 // Sweeps one scenario; prints its table (text mode) and returns its JSON.
+// The verdicts of every scenario at every kernel state, in history order, as
+// a Markdown table: where behaviour changes at a glance ("." clean, blank:
+// no expectation for that state, so not run).
+void print_matrix(const nlohmann::json& reports) {
+  std::string header = "| scenario |", rule = "|---|";
+  for (const auto& v : model::all_variants()) {
+    header += " " + v.name + " |";
+    rule += "---|";
+  }
+  fmt::print("{}\n{}\n", header, rule);
+  for (const auto& report : reports) {
+    std::map<std::string, std::string> cell;
+    for (const auto& row : report.at("variants")) {
+      std::string kinds;
+      for (const auto& [kind, n] : row.at("violations").items())
+        kinds += (kinds.empty() ? "" : "+") + kind;
+      if (!row.at("ok").get<bool>()) kinds += " (UNEXPECTED)";
+      cell[row.at("variant").get<std::string>()] = kinds.empty() ? "." : kinds;
+    }
+    std::string line = "| " + report.at("scenario").get<std::string>() + " |";
+    for (const auto& v : model::all_variants()) line += " " + cell[v.name] + " |";
+    fmt::print("{}\n", line);
+  }
+}
+
 nlohmann::json sweep_one(const std::string& path, const SweepArgs& args, bool& all_ok) {
+  const bool quiet = args.json || args.matrix;  // only the final output
   const model::Scenario scenario = model::load_scenario(path);
   const auto [begin, end] = seed_range(args.seeds, scenario);
   std::vector<const model::Expectation*> todo;
@@ -90,7 +117,7 @@ nlohmann::json sweep_one(const std::string& path, const SweepArgs& args, bool& a
   if (todo.empty())
     throw sim::InputError(path + ": expects nothing of variant '" + *args.variant + "'");
 
-  if (!args.json) {
+  if (!quiet) {
     fmt::print("scenario {} ({}): seeds {}..{} ({})\n", scenario.name, path, begin, end,
                scenario.exploration.strategy);
     fmt::print("{:<17} {:>10}  {:<24} {:>18}  {:<14} {:<3} {}\n", "VARIANT", "EXECUTIONS",
@@ -105,7 +132,7 @@ nlohmann::json sweep_one(const std::string& path, const SweepArgs& args, bool& a
     if (args.traces && r.first_failing_seed)
       row["trace"] = write_first_failure(scenario, r, *args.traces);
     variants.push_back(row);
-    if (args.json) continue;
+    if (quiet) continue;
     fmt::print("{:<17} {:>10}  {:<24} {:>18}  {:<14} {:<3} {}\n", r.variant, r.executions,
                violations_text(r),
                r.first_failing_seed ? std::to_string(*r.first_failing_seed) : "-", r.expected,
@@ -119,11 +146,11 @@ nlohmann::json sweep_one(const std::string& path, const SweepArgs& args, bool& a
       repro.push_back(fmt::format("  kvmsim run {} --variant {} --seed {}", path, r.variant,
                                   *r.first_failing_seed));
   }
-  if (!args.json && !repro.empty()) {
+  if (!quiet && !repro.empty()) {
     fmt::print("first failure of each variant:\n");
     for (const auto& line : repro) fmt::print("{}\n", line);
   }
-  if (!args.json) fmt::print("\n");
+  if (!quiet) fmt::print("\n");
   return {{"scenario", scenario.name}, {"variants", variants}};
 }
 
@@ -134,7 +161,9 @@ int cmd_sweep(const SweepArgs& args) {
   bool all_ok = true;
   nlohmann::json reports = nlohmann::json::array();
   for (const auto& f : files) reports.push_back(sweep_one(f, args, all_ok));
-  if (args.json)
+  if (args.matrix)
+    print_matrix(reports);
+  else if (args.json)
     fmt::print("{}\n", (reports.size() == 1 ? reports[0] : reports).dump(2));
   else
     fmt::print("{}\n", all_ok ? "all scenarios as expected" : "UNEXPECTED verdict");

@@ -17,6 +17,7 @@ struct SweepArgs {
   std::optional<std::string> variant;
   std::optional<std::string> traces;  // directory for first-failure traces
   bool json = false;
+  bool matrix = false;
 };
 int cmd_sweep(const SweepArgs& args);
 

@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
   s->add_option("--traces", sweep.traces,
                  "re-run each variant's first failing seed with recording and write its trace here");
   s->add_flag("--json", sweep.json, "print one JSON object");
+  s->add_flag("--matrix", sweep.matrix,
+              "print only a Markdown table of the verdicts: scenarios by kernel states")
+      ->excludes(s->get_option("--json"));
 
   kvmsim::RunArgs run;
   auto* r = app.add_subcommand("run", "run one execution and show its timeline");
