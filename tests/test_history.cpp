@@ -194,3 +194,20 @@ TEST_CASE("scenarios/README.md shows the verdict matrix kvmsim prints") {
   INFO("regenerate the table with: kvmsim sweep scenarios/ --matrix");
   CHECK(testutil::contains(readme, r.out));
 }
+
+TEST_CASE("every stored reproducer in traces/ replays event for event") {
+  testutil::TempDir dir;
+  std::vector<std::string> traces;
+  for (const auto& e : testutil::fs::directory_iterator(testutil::source_root() + "/traces"))
+    if (e.path().extension() == ".json") traces.push_back(e.path().string());
+  std::sort(traces.begin(), traces.end());
+  CHECK(traces.size() >= 5);
+  for (const auto& t : traces) {
+    CAPTURE(t);
+    const testutil::ProcessResult r =
+        testutil::run_process({testutil::kvmsim_bin(), "replay", t}, dir);
+    CAPTURE(r.err);
+    CHECK(r.exit_code == 1);  // each is the reproducer of a violation
+    CHECK(testutil::contains(r.out, "replay matches the recording"));
+  }
+}
