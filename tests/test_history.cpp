@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -210,4 +211,24 @@ TEST_CASE("every stored reproducer in traces/ replays event for event") {
     CHECK(r.exit_code == 1);  // each is the reproducer of a violation
     CHECK(testutil::contains(r.out, "replay matches the recording"));
   }
+}
+
+TEST_CASE("README.md's worked example is what kvmsim run prints") {
+  testutil::TempDir dir;
+  const testutil::ProcessResult r = testutil::run_process(
+      {testutil::kvmsim_bin(), "run", testutil::kScenarioRel, "--variant", "v3.16", "--seed", "0"},
+      dir, testutil::source_root());
+  CHECK(r.exit_code == 1);
+  const std::string readme = testutil::read_file(testutil::source_root() + "/README.md");
+  std::istringstream lines(r.out);
+  std::string line;
+  size_t n = 0;
+  while (std::getline(lines, line)) {
+    if (line.empty()) continue;
+    ++n;
+    INFO("regenerate the README example with: kvmsim run " << testutil::kScenarioRel
+                                                           << " --variant v3.16 --seed 0");
+    CHECK_MESSAGE(testutil::contains(readme, line), line);
+  }
+  CHECK(n > 50);
 }
