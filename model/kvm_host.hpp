@@ -2,6 +2,7 @@
 // kvm_memory_slot, struct kvm_vcpu, as far as the modeled races need them.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -102,7 +103,11 @@ struct kvm_ghost {
 };
 
 struct kvm {
-  kvm(const Variant& v, uint64_t nr_gfns, size_t nr_slots)
+  // `spte_tables`: the address spaces whose EPT tables the scenario can
+  // reach (at most the variant's); a VM is built for every execution, and an
+  // SMM table nobody enters only costs.
+  kvm(const Variant& v, uint64_t nr_gfns, size_t nr_slots,
+      unsigned spte_tables = KVM_ADDRESS_SPACE_MAX)
       : variant(v),
         nr_memslots(nr_slots),
         memslots{sim::Shared<kvm_memslots*>(memslots_name(v, 0), nullptr),
@@ -110,7 +115,7 @@ struct kvm {
         srcu("kvm->srcu"),
         slots_lock("kvm->slots_lock"),
         mmu_lock("kvm->mmu_lock"),
-        arch(nr_gfns, v.address_spaces) {}
+        arch(nr_gfns, std::min(spte_tables, v.address_spaces)) {}
 
   // 3.x has one kvm->memslots; 4bd518f1598d made it kvm->memslots[as_id].
   static std::string memslots_name(const Variant& v, unsigned as_id) {

@@ -29,7 +29,7 @@ Simulation::Simulation(const Scenario& scenario, const Variant& variant, sim::St
 }
 
 void Simulation::build_vm() {
-  vm_ = std::make_unique<kvm>(variant_, scenario_.gfns, nr_memslots_);
+  vm_ = std::make_unique<kvm>(variant_, scenario_.gfns, nr_memslots_, scenario_.address_spaces);
   vm_->oracles = scenario_.oracles;
   kvm_create_vm_memslots(vm_.get(), scenario_.memslots, scenario_.generations);
   for (const InitialMmioSpte& m : scenario_.mmio_sptes)

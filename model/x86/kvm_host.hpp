@@ -19,8 +19,8 @@ namespace model {
 // Intermediate levels and shadow-page lifetimes arrive with the shadow-MMU
 // model.
 struct kvm_arch {
-  kvm_arch(uint64_t nr_gfns, unsigned address_spaces) {
-    for (unsigned as_id = 0; as_id < address_spaces; ++as_id)
+  kvm_arch(uint64_t nr_gfns, unsigned tables) : spte_tables(tables) {
+    for (unsigned as_id = 0; as_id < tables; ++as_id)
       for (uint64_t gfn = 0; gfn < nr_gfns; ++gfn) sptes[as_id].emplace_back(spte_name(as_id, gfn));
   }
   // Formatted once per gfn and OS thread: a VM is built for every execution.
@@ -32,6 +32,7 @@ struct kvm_arch {
                         : fmt::format("spte[gfn {:#x}]", n.size()));
     return n[gfn];
   }
+  unsigned spte_tables;  // address spaces with a table in sptes[]
   std::deque<sim::Shared<uint64_t>> sptes[2];  // deque: built in place, never moved
 };
 

@@ -217,7 +217,7 @@ void zap_sptes(kvm* kvm, Select zap) {
   kvm->mmu_lock.lock();
   // Only mmu_lock holders write SPTEs, so peeking under the lock is exact;
   // it keeps untouched entries out of the schedule.
-  for (unsigned as_id = 0; as_id < kvm->variant.address_spaces; ++as_id)
+  for (unsigned as_id = 0; as_id < kvm->arch.spte_tables; ++as_id)
     for (size_t gfn = 0; gfn < kvm->arch.sptes[as_id].size(); ++gfn) {
       auto& spte = kvm->arch.sptes[as_id][gfn];
       if (spte.peek() != 0 && zap(gfn, spte.peek())) spte.store(0);
