@@ -78,6 +78,70 @@ TEST_CASE("cli: variants lists v3.16 before v3.17") {
   CHECK(i16 < i17);
 }
 
+TEST_CASE("cli: variants lists every kernel state in history order, with its commits") {
+  struct Expect {
+    std::string name;
+    std::vector<std::string> commits;
+  };
+  const std::vector<Expect> history = {
+      {"v3.16", {"f8f559422b6c", "69c9ea93ea"}},
+      {"v3.17", {"00f034a12f", "ee3d1570b586", "56f17dd3fbc4"}},
+      {"v4.19", {"4bd518f1598d"}},
+      {"v5.0+152482580a1b", {"152482580a1b"}},
+      {"v5.0+e1359e2beb8b", {"e1359e2beb8b"}},
+      {"v5.0+ddfd1730fd82", {"ddfd1730fd82"}},
+      {"v5.0+361209e054a2", {"361209e054a2"}},
+      {"v5.0+cae7ed3c2cb0", {"cae7ed3c2cb0"}},
+      {"v5.0+0e32958ec449", {"0e32958ec449"}},
+      {"v5.0+164bf7e56c5a", {"164bf7e56c5a"}},
+      {"v5.1", {"4e103134b862", "4771450c345d", "571c5af06e30", "83cdb56864"}},
+  };
+  testutil::TempDir dir;
+
+  // Text: each name starts a line, after the previous one; its commit ids
+  // follow it, before the next name.
+  const ProcessResult text = kvmsim({"variants"}, dir);
+  CHECK(text.exit_code == 0);
+  const std::string out = "\n" + text.out;
+  std::vector<size_t> at;
+  for (const Expect& x : history) {
+    std::string line_start = "\n";
+    line_start += x.name;
+    line_start += ' ';
+    const size_t p = out.find(line_start);
+    CAPTURE(x.name);
+    REQUIRE(p != std::string::npos);
+    if (!at.empty()) CHECK(at.back() < p);
+    at.push_back(p);
+  }
+  for (size_t i = 0; i < history.size(); ++i) {
+    const size_t end = i + 1 < at.size() ? at[i + 1] : out.size();
+    const std::string block = out.substr(at[i], end - at[i]);
+    CAPTURE(history[i].name);
+    for (const std::string& id : history[i].commits) {
+      CAPTURE(id);
+      CHECK(contains(block, id));
+    }
+  }
+
+  // JSON: exactly these names in this order, each with exactly these commits.
+  const ProcessResult js = kvmsim({"variants", "--json"}, dir);
+  CHECK(js.exit_code == 0);
+  const json j = json::parse(js.out);
+  REQUIRE(j.is_array());
+  REQUIRE(j.size() == history.size());
+  for (size_t i = 0; i < history.size(); ++i) {
+    CAPTURE(history[i].name);
+    CHECK(j[i].at("name") == history[i].name);
+    std::vector<std::string> ids;
+    for (const auto& c : j[i].at("commits")) {
+      ids.push_back(c.at("id").get<std::string>());
+      CHECK_FALSE(c.at("title").get<std::string>().empty());
+    }
+    CHECK(ids == history[i].commits);
+  }
+}
+
 TEST_CASE("cli: sweep of the scenario") {
   testutil::TempDir dir;
   const std::string sc = testutil::scenario_path();

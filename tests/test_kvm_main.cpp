@@ -6,10 +6,12 @@
 
 #include <cerrno>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "model/kvm_main.hpp"
+#include "model/oracles.hpp"
 #include "model/x86/x86.hpp"
 #include "sim/runtime/execution.hpp"
 #include "sim/strategy/random_strategy.hpp"
@@ -29,6 +31,14 @@ std::vector<sim::Event> run_alone(const std::function<void()>& body) {
   const sim::Outcome out = ex.run(0);
   REQUIRE_FALSE(out.violation.has_value());
   return ex.events();
+}
+
+// Runs `body` as the only modeled thread and returns how it ended.
+sim::Outcome run_outcome(const std::function<void()>& body) {
+  sim::RandomStrategy strategy;
+  sim::Execution ex(strategy, sim::ExecutionOptions{100000, true});
+  ex.spawn("t", 0, body);
+  return ex.run(0);
 }
 
 std::vector<std::string> publications(const std::vector<sim::Event>& events) {
@@ -228,4 +238,81 @@ TEST_CASE("the stored reproducer is seed 004's table, step by step") {
     REQUIRE(at < t.events.size());
     ++at;
   }
+}
+
+TEST_CASE("generation-backwards: serial-number order, across the 2^64 wrap") {
+  // oracle_generation_stored(kvm, as_id, gen) after the last stored value
+  // of the same address space: backwards iff (int64)(gen - last) < 0.
+  struct Step {
+    unsigned as_id;
+    uint64_t gen;
+  };
+  struct Case {
+    std::string what;
+    uint64_t as0_start;
+    std::vector<Step> stores;
+    bool backwards;
+    std::string message;  // the violation's message when backwards
+  };
+  const std::vector<Case> cases = {
+      {"forward by 2", 0, {{0, 2}, {0, 4}}, false, ""},
+      {"the same value again", 4, {{0, 4}}, false, ""},
+      {"4 -> 2", 4, {{0, 2}}, true, "address space 0: memslots generation 0x2 stored after 0x4"},
+      {"forward across 2^64", 0xfffffffffffffffeULL, {{0, 2}}, false, ""},
+      {"-150 -> -148 -> 0", 0xffffffffffffff6aULL, {{0, 0xffffffffffffff6cULL}, {0, 0}}, false,
+       ""},
+      {"backwards across 2^64", 2, {{0, 0xfffffffffffffffeULL}}, true,
+       "address space 0: memslots generation 0xfffffffffffffffe stored after 0x2"},
+      {"2^63 - 1 ahead is forward", 0, {{0, 0x7fffffffffffffffULL}}, false, ""},
+      {"2^63 ahead is behind", 0, {{0, 0x8000000000000000ULL}}, true,
+       "address space 0: memslots generation 0x8000000000000000 stored after 0x0"},
+      {"address spaces are separate", 100, {{1, 2}, {1, 6}}, false, ""},
+      {"address space 1 behind itself", 0, {{1, 6}, {0, 8}, {1, 4}}, true,
+       "address space 1: memslots generation 0x4 stored after 0x6"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.what);
+    model::kvm vm(model::find_variant("v4.19"), kGfns, 2);
+    vm.oracles.generation_backwards = true;
+    vm.ghost.last_generation[0] = c.as0_start;
+    const sim::Outcome out = run_outcome([&] {
+      for (const Step& s : c.stores) model::oracle_generation_stored(&vm, s.as_id, s.gen);
+    });
+    CHECK(out.violation.has_value() == c.backwards);
+    if (c.backwards && out.violation) {
+      CHECK(out.violation->kind == "generation-backwards");
+      CHECK(out.violation->message == c.message);
+    }
+    if (!c.backwards) CHECK(vm.ghost.last_generation[c.stores.back().as_id] == c.stores.back().gen);
+  }
+
+  // With the oracle off nothing fires, and the last value is still tracked.
+  model::kvm vm(model::find_variant("v4.19"), kGfns, 2);
+  vm.ghost.last_generation[0] = 4;
+  CHECK_FALSE(run_outcome([&] { model::oracle_generation_stored(&vm, 0, 2); }).violation);
+  CHECK(vm.ghost.last_generation[0] == 2);
+}
+
+TEST_CASE("generation-backwards through KVM_SET_USER_MEMORY_REGION") {
+  // Every stored generation reaches the oracle without the in-progress flag.
+  auto set_region = [](const char* variant, std::vector<std::optional<uint64_t>> gens,
+                       std::optional<uint64_t> last0 = std::nullopt) {
+    model::kvm vm(model::find_variant(variant), kGfns, 2);
+    vm.oracles.generation_backwards = true;
+    model::kvm_create_vm_memslots(&vm, {{kSlot0}}, gens);
+    if (last0) vm.ghost.last_generation[0] = *last0;
+    return run_outcome([&] { model::kvm_set_memory_region(&vm, create_slot1()); });
+  };
+  // v3.17 from -2: stores -1 (odd, seen as -2), then 0: forward across 2^64.
+  CHECK_FALSE(set_region("v3.17", {0xfffffffffffffffeULL}).violation);
+  // 164bf7e56c5a: the in-flight store carries bit 63; without stripping it
+  // 0 -> 0x8000000000000000 would be 2^63 ahead, i.e. behind.
+  CHECK_FALSE(set_region("v5.0+164bf7e56c5a", {}).violation);
+  CHECK_FALSE(set_region("v5.0+361209e054a2", {0xfffffffffffffffcULL}).violation);
+  // A ghost that says a later generation was already stored: the update's
+  // first store is behind it.
+  const sim::Outcome out = set_region("v5.0+164bf7e56c5a", {}, 100);
+  REQUIRE(out.violation.has_value());
+  CHECK(out.violation->kind == "generation-backwards");
+  CHECK(out.violation->message == "address space 0: memslots generation 0x0 stored after 0x64");
 }

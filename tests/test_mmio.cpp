@@ -358,3 +358,310 @@ TEST_CASE("wraparound through the model: v3.16 zaps when the memslots generation
   // With the scenario's generation override 147: updates give 148, 149, 150, 151.
   CHECK(zaps_during(updater_scenario("v3.16", 4, 147), "v3.16") == std::vector<int>{3});
 }
+
+// ---------------------------------------------------------------------------
+// The GENMASK layouts of the 2019 series (arch/x86/kvm/mmu.c at cae7ed3c2cb0
+// and in 5.1), with their bug (fixed by 34c0f6f2695a in 5.11):
+//
+//   genmask20_high_unshifted (cae7ed3c2cb0, 0e32958ec449):
+//     MMIO_SPTE_GEN_MASK = GENMASK_ULL(19, 1), MMIO_SPTE_GEN_SHIFT = 1
+//     encode: WARN_ON(gen & ~MMIO_SPTE_GEN_MASK); gen >>= 1;
+//             mask  = (gen << 3)  & GENMASK_ULL(11, 3);
+//             mask |= (gen << 52) & GENMASK_ULL(61, 52);   <- no ">> 9" first
+//     decode: spte &= ~shadow_mmio_mask;
+//             gen = (spte & LOW) >> 3 | (spte & HIGH) >> 52; return gen << 1;
+//     So SPTE bits 3-11 <- gen bits 1-9 and SPTE bits 52-61 <- gen bits 1-10
+//     (meant: 10-19). Gen bits 11-19 are lost; decoded = gen & 0x7fe.
+//   genmask19_high_unshifted (164bf7e56c5a, v5.1):
+//     MMIO_SPTE_GEN_MASK = GENMASK_ULL(18, 0), no shift; the same expressions.
+//     SPTE bits 3-11 <- gen bits 0-8, SPTE bits 52-61 <- gen bits 0-9
+//     (meant: 9-18). Gen bits 10-18 are lost; decoded = gen & 0x3ff.
+// ---------------------------------------------------------------------------
+
+namespace {
+
+constexpr MmioGenLayout kGm20 = MmioGenLayout::genmask20_high_unshifted;
+constexpr MmioGenLayout kGm19 = MmioGenLayout::genmask19_high_unshifted;
+
+// The lowest generation bit a GENMASK layout stores.
+unsigned gm_first(MmioGenLayout layout) { return layout == kGm20 ? 1 : 0; }
+
+// The buggy kernel layout, bit by bit: both fields start at the same
+// generation bit; the low field is 9 bits wide, the high one 10.
+uint64_t ref_mask_gm(MmioGenLayout layout, uint64_t gen) {
+  const unsigned first = gm_first(layout);
+  uint64_t spte = 0;
+  for (unsigned i = 0; i < 9; ++i)
+    if (gen >> (first + i) & 1) spte |= 1ULL << (3 + i);
+  for (unsigned i = 0; i < 10; ++i)
+    if (gen >> (first + i) & 1) spte |= 1ULL << (52 + i);
+  return spte;
+}
+
+// Its decoder, bit by bit: generation bit first+i is SPTE bit 3+i (i < 9)
+// or SPTE bit 52+i (i < 10); nothing else of the SPTE is read.
+uint64_t ref_decode_gm(MmioGenLayout layout, uint64_t spte) {
+  const unsigned first = gm_first(layout);
+  uint64_t gen = 0;
+  for (unsigned i = 0; i < 10; ++i) {
+    const bool low = i < 9 && (spte >> (3 + i) & 1);
+    const bool high = spte >> (52 + i) & 1;
+    if (low || high) gen |= 1ULL << (first + i);
+  }
+  return gen;
+}
+
+// Whether encoding `gen` in `layout` WARNs, run as a modeled thread.
+bool encode_warns(MmioGenLayout layout, uint64_t gen) {
+  sim::RandomStrategy strategy;
+  sim::Execution exec(strategy, sim::ExecutionOptions{});
+  exec.spawn("t", 0, [&] { model::generation_mmio_spte_mask(layout, gen); });
+  const sim::Outcome out = exec.run(0);
+  return out.violation && out.violation->kind == "warn:generation_mmio_spte_mask";
+}
+
+struct GmVector {
+  uint64_t gen;
+  uint64_t mask;
+  uint64_t decoded;
+};
+
+void check_gm_vectors(MmioGenLayout layout, const std::vector<GmVector>& vectors) {
+  const uint64_t extra = kEptMmioMask | (0xabcdeULL << 12) | 0x1;  // MMIO mask, gfn, bit 0
+  for (const GmVector& v : vectors) {
+    CAPTURE(v.gen);
+    CHECK(model::generation_mmio_spte_mask(layout, v.gen) == v.mask);
+    CHECK(ref_mask_gm(layout, v.gen) == v.mask);  // the reference agrees with the hand values
+    CHECK(model::get_mmio_spte_generation(layout, v.mask) == v.decoded);
+    CHECK(model::get_mmio_spte_generation(layout, v.mask | extra) == v.decoded);
+    CHECK(ref_decode_gm(layout, v.mask) == v.decoded);
+  }
+}
+
+const model::Variant& variant(const std::string& name) { return model::find_variant(name); }
+
+}  // namespace
+
+TEST_CASE("the GENMASK layouts belong to the 2019 variants") {
+  for (const std::string name : {"v5.0+cae7ed3c2cb0", "v5.0+0e32958ec449"}) {
+    CAPTURE(name);
+    CHECK(variant(name).mmio_gen_layout == kGm20);
+  }
+  for (const std::string name : {"v5.0+164bf7e56c5a", "v5.1"}) {
+    CAPTURE(name);
+    CHECK(variant(name).mmio_gen_layout == kGm19);
+  }
+  for (const std::string name : {"v4.19", "v5.0+152482580a1b", "v5.0+e1359e2beb8b",
+                           "v5.0+ddfd1730fd82", "v5.0+361209e054a2"}) {
+    CAPTURE(name);
+    CHECK(variant(name).mmio_gen_layout == k317);
+  }
+}
+
+TEST_CASE("generation_mmio_spte_mask: genmask20_high_unshifted hand vectors") {
+  // gen >> 1 = g; mask = (g & 0x1ff) << 3 | (g & 0x3ff) << 52; decoded = gen & 0x7fe.
+  check_gm_vectors(kGm20, {
+      {0x00000, 0x0000000000000000ULL, 0x000},
+      {0x00002, 0x0010000000000008ULL, 0x002},  // gen bit 1 -> SPTE bits 3 and 52
+      {0x003fe, 0x1ff0000000000ff8ULL, 0x3fe},  // gen bits 1-9 -> SPTE 3-11 and 52-60
+      {0x00400, 0x2000000000000000ULL, 0x400},  // gen bit 10 -> SPTE bit 61 only
+      {0x007fe, 0x3ff0000000000ff8ULL, 0x7fe},  // every bit that survives
+      {0x00800, 0x0000000000000000ULL, 0x000},  // gen bit 11 -> SPTE bit 62, masked off: lost
+      {0x00802, 0x0010000000000008ULL, 0x002},  // bit 11 lost, bit 1 kept
+      {0x00c00, 0x2000000000000000ULL, 0x400},  // bit 11 lost, bit 10 kept
+      {0x01000, 0x0000000000000000ULL, 0x000},  // gen bit 12 -> SPTE bit 63: lost
+      {0x80000, 0x0000000000000000ULL, 0x000},  // gen bit 19 -> shifted out of the u64
+      {0xff800, 0x0000000000000000ULL, 0x000},  // bits 11-19: all lost
+      {0xffffc, 0x3fe0000000000ff0ULL, 0x7fc},  // the wrap-boundary values of a space
+      {0xffffe, 0x3ff0000000000ff8ULL, 0x7fe},  // GENMASK_ULL(19, 1), the largest
+      {0x12344, 0x1a20000000000d10ULL, 0x344},  // g 0x91a2: low 0x1a2, high 0x1a2
+      {0xfff6a, 0x3b50000000000da8ULL, 0x76a},  // (u64)-150 & GENMASK_ULL(19, 1)
+  });
+  // The decoder ORs the two fields: each alone gives back its bits.
+  CHECK(model::get_mmio_spte_generation(kGm20, 0x0000000000000ff8ULL) == 0x3fe);
+  CHECK(model::get_mmio_spte_generation(kGm20, 0x3ff0000000000000ULL) == 0x7fe);
+  CHECK(model::get_mmio_spte_generation(kGm20, 0x2000000000000008ULL) == 0x402);
+}
+
+TEST_CASE("generation_mmio_spte_mask: genmask19_high_unshifted hand vectors") {
+  // mask = (gen & 0x1ff) << 3 | (gen & 0x3ff) << 52; decoded = gen & 0x3ff.
+  check_gm_vectors(kGm19, {
+      {0x00000, 0x0000000000000000ULL, 0x000},
+      {0x00001, 0x0010000000000008ULL, 0x001},  // gen bit 0 -> SPTE bits 3 and 52
+      {0x001ff, 0x1ff0000000000ff8ULL, 0x1ff},  // gen bits 0-8 -> SPTE 3-11 and 52-60
+      {0x00200, 0x2000000000000000ULL, 0x200},  // gen bit 9 -> SPTE bit 61 only
+      {0x003ff, 0x3ff0000000000ff8ULL, 0x3ff},  // every bit that survives
+      {0x00400, 0x0000000000000000ULL, 0x000},  // gen bit 10 -> SPTE bit 62, masked off: lost
+      {0x00401, 0x0010000000000008ULL, 0x001},  // bit 10 lost, bit 0 kept
+      {0x00600, 0x2000000000000000ULL, 0x200},  // bit 10 lost, bit 9 kept
+      {0x40000, 0x0000000000000000ULL, 0x000},  // gen bit 18 -> shifted out of the u64
+      {0x7fc00, 0x0000000000000000ULL, 0x000},  // bits 10-18: all lost
+      {0x7fffe, 0x3fe0000000000ff0ULL, 0x3fe},  // the wrap-boundary values
+      {0x7ffff, 0x3ff0000000000ff8ULL, 0x3ff},  // GENMASK_ULL(18, 0), the largest
+      {0x12345, 0x3450000000000a28ULL, 0x345},  // low 0x145, high 0x345
+  });
+  CHECK(model::get_mmio_spte_generation(kGm19, 0x0000000000000ff8ULL) == 0x1ff);
+  CHECK(model::get_mmio_spte_generation(kGm19, 0x3ff0000000000000ULL) == 0x3ff);
+}
+
+TEST_CASE("GENMASK layouts: WARN_ON(gen & ~MMIO_SPTE_GEN_MASK)") {
+  // genmask20: bit 0 is the in-progress flag and not part of the mask.
+  CHECK(encode_warns(kGm20, 0x1));
+  CHECK(encode_warns(kGm20, 0x3));
+  CHECK(encode_warns(kGm20, 0xfff6b));              // odd: in progress
+  CHECK(encode_warns(kGm20, 0x100000));             // above GENMASK_ULL(19, 1)
+  CHECK(encode_warns(kGm20, 0x100002));
+  CHECK_FALSE(encode_warns(kGm20, 0x0));
+  CHECK_FALSE(encode_warns(kGm20, 0x2));
+  CHECK_FALSE(encode_warns(kGm20, 0xffffe));
+  // genmask19: bit 0 is a generation bit; the flag (bit 63) is outside the mask.
+  CHECK(encode_warns(kGm19, 0x80000));
+  CHECK(encode_warns(kGm19, 0x8000000000000000ULL));
+  CHECK(encode_warns(kGm19, 0x8000000000000002ULL));
+  CHECK_FALSE(encode_warns(kGm19, 0x1));
+  CHECK_FALSE(encode_warns(kGm19, 0x7ffff));
+  CHECK_FALSE(encode_warns(kGm19, 0x0));
+}
+
+TEST_CASE("GENMASK layouts: every generation of the mask against the reference") {
+  for (MmioGenLayout layout : {kGm20, kGm19}) {
+    const uint64_t gen_mask = layout == kGm20 ? 0xffffe : 0x7ffff;
+    const uint64_t kept = layout == kGm20 ? 0x7fe : 0x3ff;  // bits that come back
+    const uint64_t step = layout == kGm20 ? 2 : 1;
+    for (uint64_t gen = 0; gen <= gen_mask; gen += step) {
+      const uint64_t mask = model::generation_mmio_spte_mask(layout, gen);
+      if (mask != ref_mask_gm(layout, gen) ||
+          model::get_mmio_spte_generation(layout, mask) != (gen & kept) ||
+          ref_decode_gm(layout, mask) != (gen & kept)) {
+        FAIL_CHECK("layout " << static_cast<int>(layout) << " fails at gen " << gen);
+        break;
+      }
+    }
+    CHECK((model::generation_mmio_spte_mask(layout, gen_mask) & 0xc00ffffffffff007ULL) == 0);
+    // gfns survive next to the generation
+    for (uint64_t gfn : {0ULL, 0x10ULL, 0x80000ULL, 0xfedcba9876ULL})
+      for (uint64_t gen : std::vector<uint64_t>{0x0, 0x2, 0x7fe, gen_mask & 0x55554, gen_mask}) {
+        const uint64_t spte = model::make_mmio_spte_value(layout, gfn, 6, gen);
+        CHECK(model::is_mmio_spte(spte));
+        CHECK(model::get_mmio_spte_gfn(layout, spte) == gfn);
+        CHECK(model::get_mmio_spte_generation(layout, spte) == (gen & kept));
+      }
+  }
+}
+
+TEST_CASE("GENMASK layouts: an MMIO SPTE matches only while the lost generation bits are 0") {
+  // check_mmio_spte compares mmio_generation_of(memslots gen) with what the
+  // SPTE made from it decodes to. With the high field unshifted they are
+  // equal exactly when the generation bits above the surviving ones are 0:
+  // bits 11-19 for genmask20, bits 10-18 for genmask19.
+  struct L {
+    std::string variant;
+    uint64_t lost;  // generation bits the SPTE cannot hold
+  };
+  for (const L& l : {L{"v5.0+cae7ed3c2cb0", 0xff800}, L{"v5.0+0e32958ec449", 0xff800},
+                     L{"v5.0+164bf7e56c5a", 0x7fc00}, L{"v5.1", 0x7fc00}}) {
+    CAPTURE(l.variant);
+    const model::Variant& v = variant(l.variant);
+    int matches = 0;
+    for (uint64_t g = 0; g < (1ULL << 21); ++g) {
+      const uint64_t kvm_gen = model::mmio_generation_of(v, g);
+      const uint64_t spte = model::make_mmio_spte_value(v.mmio_gen_layout, 0x10, 6, kvm_gen);
+      const bool match = model::get_mmio_spte_generation(v.mmio_gen_layout, spte) == kvm_gen;
+      matches += match;
+      if (match != ((g & l.lost) == 0)) {
+        FAIL_CHECK("memslots generation " << g << ": match " << match);
+        break;
+      }
+    }
+    // Below 2^21: 2 wraps of 2^20 generations of which 2^11 match (genmask20),
+    // or 4 wraps of 2^19 of which 2^10 match (genmask19).
+    CHECK(matches == (v.mmio_gen_layout == kGm20 ? 2 * 2048 : 4 * 1024));
+  }
+  // Literal cases. cae7ed3c2cb0 keeps the -150 start: address space 0's
+  // initial generation never matches, address space 1's neither.
+  const model::Variant& cae = variant("v5.0+cae7ed3c2cb0");
+  CHECK(model::mmio_generation_of(cae, 0xffffffffffffff6aULL) == 0xfff6a);
+  CHECK(model::mmio_generation_of(cae, 0xffffffffffffff6bULL) == 0xfff6a);  // flag dropped
+  CHECK(model::mmio_generation_of(cae, 0x100000) == 0);
+  CHECK(model::get_mmio_spte_generation(kGm20, model::generation_mmio_spte_mask(kGm20, 0xfff6a)) ==
+        0x76a);
+  CHECK(model::get_mmio_spte_generation(kGm20, model::generation_mmio_spte_mask(kGm20, 0xfff6c)) ==
+        0x76c);
+  // 0e32958ec449 starts at 0: generations 0..0x7fe match, 0x800 does not.
+  const model::Variant& z = variant("v5.0+0e32958ec449");
+  CHECK(model::mmio_generation_of(z, 0x7fe) == 0x7fe);
+  CHECK(model::get_mmio_spte_generation(kGm20, model::generation_mmio_spte_mask(kGm20, 0x7fe)) ==
+        0x7fe);
+  CHECK(model::mmio_generation_of(z, 0x800) == 0x800);
+  CHECK(model::get_mmio_spte_generation(kGm20, model::generation_mmio_spte_mask(kGm20, 0x800)) ==
+        0);
+  // 164bf7e56c5a: the bit-63 flag is not part of the MMIO generation.
+  const model::Variant& b63 = variant("v5.0+164bf7e56c5a");
+  CHECK(model::mmio_generation_of(b63, 0x8000000000000003ULL) == 0x3);
+  CHECK(model::mmio_generation_of(b63, 0x80001) == 0x1);
+  CHECK(model::mmio_generation_of(b63, 0x3ff) == 0x3ff);
+  CHECK(model::get_mmio_spte_generation(kGm19, model::generation_mmio_spte_mask(kGm19, 0x3ff)) ==
+        0x3ff);
+  CHECK(model::get_mmio_spte_generation(kGm19, model::generation_mmio_spte_mask(kGm19, 0x400)) ==
+        0);
+}
+
+TEST_CASE("mmio_generation_wrapped: every variant, hand table") {
+  // From kvm_mmu_invalidate_mmio_sptes of each state, on the value it is given:
+  //   v3.16:              gen >= MMIO_MAX_GEN (0x7ffff)
+  //   v3.17 .. 152482580a1b: (gen & 0xfffff) == 0
+  //   e1359e2beb8b ..:    gen &= MMIO_GEN_MASK; gen >>= MMIO_SPTE_GEN_SHIFT;
+  //                       gen &= ~(2 - 1); wrap iff gen == 0
+  //     e1359e2beb8b, ddfd1730fd82, 361209e054a2: mask 0xfffff, shift 1
+  //       -> wrap iff gen mod 2^20 is 0, 1, 2 or 3
+  //     cae7ed3c2cb0, 0e32958ec449: mask 0xffffe, shift 1 -> the same set
+  //     164bf7e56c5a, v5.1: mask 0x7ffff, shift 0 -> wrap iff gen mod 2^19 is 0 or 1
+  struct Row {
+    std::string variant;
+    std::vector<uint64_t> wraps;
+    std::vector<uint64_t> no_wrap;
+  };
+  const std::vector<uint64_t> at_zero_yes = {0x0, 0x100000, 0x200000, 0x300000, 0x800000,
+                                             0xfffffffffff00000ULL};
+  const std::vector<uint64_t> at_zero_no = {0x1, 0x2, 0x3, 0x4, 0x7ffff, 0x80000, 0xfffff,
+                                            0x100001, 0x100002, 0xfff6a, 0xffffffffffffff6aULL};
+  const std::vector<uint64_t> any_as20_yes = {0x0, 0x1, 0x2, 0x3, 0x100000, 0x100001, 0x100002,
+                                              0x100003, 0x800002, 0xfffffffffff00002ULL};
+  const std::vector<uint64_t> any_as20_no = {0x4, 0x5, 0x6, 0x800, 0x7ffff, 0x80000, 0x80001,
+                                             0xffffe, 0xfffff, 0x100004, 0xfff6c,
+                                             0xffffffffffffff6aULL};
+  const std::vector<uint64_t> any_as19_yes = {0x0, 0x1, 0x80000, 0x80001, 0x100000, 0x100001,
+                                              0x8000000000000000ULL, 0x8000000000000001ULL};
+  const std::vector<uint64_t> any_as19_no = {0x2, 0x3, 0x4, 0x400, 0x40000, 0x7fffe, 0x7ffff,
+                                             0x80002, 0x100002, 0x8000000000000002ULL};
+  const std::vector<Row> table = {
+      {"v3.16", {0x7ffff, 0x80000, 0xfffff, 0x100000, 0xffffffffffffffffULL},
+       {0x0, 0x1, 0x2, 0x3, 0x40000, 0x7ff69, 0x7fffe}},
+      {"v3.17", at_zero_yes, at_zero_no},
+      {"v4.19", at_zero_yes, at_zero_no},
+      {"v5.0+152482580a1b", at_zero_yes, at_zero_no},
+      {"v5.0+e1359e2beb8b", any_as20_yes, any_as20_no},
+      {"v5.0+ddfd1730fd82", any_as20_yes, any_as20_no},
+      {"v5.0+361209e054a2", any_as20_yes, any_as20_no},
+      {"v5.0+cae7ed3c2cb0", any_as20_yes, any_as20_no},
+      {"v5.0+0e32958ec449", any_as20_yes, any_as20_no},
+      {"v5.0+164bf7e56c5a", any_as19_yes, any_as19_no},
+      {"v5.1", any_as19_yes, any_as19_no},
+  };
+  const auto& all = model::all_variants();
+  REQUIRE(table.size() == all.size());
+  for (size_t i = 0; i < table.size(); ++i) {
+    const Row& row = table[i];
+    CAPTURE(row.variant);
+    CHECK(all[i].name == row.variant);
+    const model::Variant& v = model::find_variant(row.variant);
+    for (uint64_t gen : row.wraps) {
+      CAPTURE(gen);
+      CHECK(model::mmio_generation_wrapped(v, gen));
+    }
+    for (uint64_t gen : row.no_wrap) {
+      CAPTURE(gen);
+      CHECK_FALSE(model::mmio_generation_wrapped(v, gen));
+    }
+  }
+}
