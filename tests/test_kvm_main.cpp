@@ -136,6 +136,78 @@ TEST_CASE("a CREATE publishes once and a DELETE twice; the generation steps per 
   }
 }
 
+TEST_CASE("MOVE publishes twice through KVM_MEMSLOT_INVALID, FLAGS_ONLY once; address spaces apart") {
+  for (const char* variant : {"v4.19", "v5.1"}) {
+    CAPTURE(variant);
+    const model::Variant& v = model::find_variant(variant);
+    const uint64_t step = v.in_progress_flag == model::InProgressFlag::bit63 ? 2 : 4;
+    model::kvm vm(v, kGfns, 2);
+    create_vm(vm, {kSlot0});
+    const uint64_t g0 = generation(vm), g1 = generation(vm, 1);
+    int r = -1;
+    auto events = run_alone([&] { r = model::kvm_set_memory_region(&vm, create_slot1()); });
+    REQUIRE(r == 0);
+
+    // MOVE slot 1 from gfn 0x10 to 0x18 (same size and userspace address).
+    model::kvm_userspace_memory_region move = create_slot1();
+    move.memory_size = 8 << model::PAGE_SHIFT;
+    move.guest_phys_addr = 0x18 << model::PAGE_SHIFT;
+    events = run_alone([&] { r = model::kvm_set_memory_region(&vm, move); });
+    CHECK(r == -EINVAL);  // a MOVE may not resize
+    CHECK(publications(events).empty());
+    move.memory_size = 16 << model::PAGE_SHIFT;
+    move.guest_phys_addr = 0x8 << model::PAGE_SHIFT;
+    events = run_alone([&] { r = model::kvm_set_memory_region(&vm, move); });
+    CHECK(r == -EEXIST);  // onto slot 0
+    move.guest_phys_addr = 0x10 << model::PAGE_SHIFT;
+    events = run_alone([&] { r = model::kvm_set_memory_region(&vm, move); });
+    CHECK(r == 0);  // nothing to change
+    CHECK(publications(events).empty());
+
+    model::kvm vm2(v, kGfns + 16, 2);
+    create_vm(vm2, {kSlot0});
+    run_alone([&] { REQUIRE(model::kvm_set_memory_region(&vm2, create_slot1()) == 0); });
+    move.guest_phys_addr = 0x20 << model::PAGE_SHIFT;
+    events = run_alone([&] { r = model::kvm_set_memory_region(&vm2, move); });
+    CHECK(r == 0);
+    CHECK(publications(events).size() == 2);
+    CHECK(generation(vm2) == g0 + 3 * step);
+    CHECK_FALSE(backed_by_ram(vm2, 0x10));
+    CHECK(backed_by_ram(vm2, 0x20));
+
+    // FLAGS_ONLY: dirty logging on, one publication.
+    model::kvm_userspace_memory_region flags = move;
+    flags.flags = model::KVM_MEM_LOG_DIRTY_PAGES;
+    events = run_alone([&] { r = model::kvm_set_memory_region(&vm2, flags); });
+    CHECK(r == 0);
+    CHECK(publications(events).size() == 1);
+    CHECK(generation(vm2) == g0 + 4 * step);
+    // Toggling KVM_MEM_READONLY is refused.
+    flags.flags |= model::KVM_MEM_READONLY;
+    events = run_alone([&] { r = model::kvm_set_memory_region(&vm2, flags); });
+    CHECK(r == -EINVAL);
+
+    // The same CREATE in the SMM address space moves only its generation.
+    model::kvm_userspace_memory_region smm = create_slot1();
+    smm.slot = 1U << 16 | 1;
+    events = run_alone([&] { r = model::kvm_set_memory_region(&vm2, smm); });
+    CHECK(r == 0);
+    CHECK(publications(events).size() == 1);
+    CHECK(generation(vm2) == g0 + 4 * step);
+    CHECK(generation(vm2, 1) == g1 + step);
+    CHECK(backed_by_ram(vm2, 0x10, 1));
+    CHECK_FALSE(backed_by_ram(vm2, 0x10, 0));
+  }
+  // An address space the kernel state does not have.
+  model::kvm vm(model::find_variant("v3.17"), kGfns, 2);
+  create_vm(vm, {kSlot0});
+  model::kvm_userspace_memory_region smm = create_slot1();
+  smm.slot = 1U << 16 | 1;
+  int r = 0;
+  run_alone([&] { r = model::kvm_set_memory_region(&vm, smm); });
+  CHECK(r == -EINVAL);
+}
+
 TEST_CASE("DELETE zaps the SPTEs that map the slot, and the gfn becomes MMIO") {
   for (const char* variant : {"v3.16", "v3.17"}) {
     CAPTURE(variant);
