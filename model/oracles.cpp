@@ -21,7 +21,7 @@ void oracle_mmio_exit(kvm_vcpu* vcpu, gfn_t gfn) {
     if (!kvm->oracles.stale_mmio) return;
     sim::fail("stale-mmio",
               fmt::format("KVM_EXIT_MMIO for gfn {:#x}, which memslots generation {:#x} back with "
-                          "RAM (no memslot update in flight)",
+                          "RAM (no memslot update in flight changes that)",
                           gfn, current->generation.peek()));
   }
   if (!kvm->oracles.stale_mmio_in_flux ||
