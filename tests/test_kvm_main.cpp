@@ -16,6 +16,7 @@
 #include "sim/runtime/execution.hpp"
 #include "sim/strategy/random_strategy.hpp"
 #include "sim/trace/trace.hpp"
+#include "seed004_table.hpp"
 #include "test_util.hpp"
 
 namespace {
@@ -256,60 +257,10 @@ TEST_CASE("KVM_SET_USER_MEMORY_REGION rejects what the kernel rejects") {
 }
 
 TEST_CASE("the stored reproducer is seed 004's table, step by step") {
-  // The race as the patch mail draws it (vcpu on CPU 0, updater on CPU 1):
-  // 2 srcu read lock; 3 decide from the old memslots; 4 change memslots
-  // (generation incremented before publish); 5 synchronize_srcu; 6-7 tag the
-  // cache with the generation of the new memslots; 8 srcu_read_unlock; then
-  // the stale entry is used after the update completed.
   const sim::Trace t = sim::read_trace(testutil::trace_path());
   REQUIRE(t.violation.has_value());
   CHECK(t.violation->kind == "stale-mmio");
-  auto name = [&](const sim::Event& e) { return t.threads.at(e.thread).name; };
-  struct Step {
-    const char* thread;
-    std::function<bool(const sim::Event&)> is;
-    std::string what;
-  };
-  const std::vector<Step> table = {
-      {"vcpu0", [](const sim::Event& e) { return e.op == "srcu_read_lock"; }, "2 srcu read lock"},
-      {"vcpu0",
-       [](const sim::Event& e) {
-         return e.function == "gfn_to_pfn" && e.object == "kvm->memslots" && e.value == "slots#0";
-       },
-       "3 gfn_to_pfn decides on the old memslots"},
-      // update_memslots set slots#1's generation to 1 while the copy was
-      // private, so it may come earlier; publishing is what the table shows.
-      {"updater",
-       [](const sim::Event& e) {
-         return e.op == "store" && e.object == "kvm->memslots" && e.value == "slots#1";
-       },
-       "4 new memslots (generation 1) published"},
-      {"updater", [](const sim::Event& e) { return e.op == "synchronize_srcu"; },
-       "5 synchronize_srcu"},
-      {"vcpu0",
-       [](const sim::Event& e) {
-         return e.function == "mark_mmio_spte" && e.object == "slots#1->generation" &&
-                e.value == "0x1";
-       },
-       "6 generation read from the new memslots"},
-      {"vcpu0",
-       [](const sim::Event& e) { return e.function == "mark_mmio_spte" && e.op == "store"; },
-       "7 SPTE tagged with it"},
-      {"vcpu0", [](const sim::Event& e) { return e.op == "srcu_read_unlock"; },
-       "8 srcu_read_unlock"},
-      {"updater", [](const sim::Event& e) { return e.op == "synchronize_srcu_return"; },
-       "synchronize returns"},
-      {"vcpu1", [](const sim::Event& e) { return e.function == "check_mmio_spte"; },
-       "the stale SPTE matches"},
-      {"vcpu1", [](const sim::Event& e) { return e.op == "violation"; }, "stale-mmio"},
-  };
-  size_t at = 0;
-  for (const Step& s : table) {
-    CAPTURE(s.what);
-    while (at < t.events.size() && !(name(t.events[at]) == s.thread && s.is(t.events[at]))) ++at;
-    REQUIRE(at < t.events.size());
-    ++at;
-  }
+  CHECK(testutil::follows_seed004_table(t.threads, t.events) == "");
 }
 
 TEST_CASE("generation-backwards: serial-number order, across the 2^64 wrap") {

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "sim/trace/focus.hpp"
+
 namespace sim {
 
 std::string event_text(const Event& e) {
@@ -85,6 +87,10 @@ std::string render_timeline(const std::vector<ThreadInfo>& threads,
     out += rule + '\n';
   }
   for (const Event& e : events) {
+    if (e.op == kElided) {  // a focused timeline's left-out stretch
+      out += pad("   ...", kStepWidth) + " | (" + e.value + " left out)\n";
+      continue;
+    }
     const bool bad = e.op == "violation";
     const auto lines = wrap(event_text(e), col);
     for (size_t k = 0; k < lines.size(); ++k) {

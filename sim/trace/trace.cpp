@@ -1,8 +1,6 @@
 #include "sim/trace/trace.hpp"
 
-#include <cstdio>
-#include <fstream>
-
+#include "sim/file_output.hpp"
 #include "sim/json_input.hpp"
 #include "sim/trace/sha256.hpp"
 
@@ -53,14 +51,7 @@ json to_json(const Trace& t) {
 }
 
 void write_trace(const Trace& t, const std::string& path) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw InputError(path + ": cannot write trace");
-    out << to_json(t).dump(1) << '\n';
-    if (!out.flush()) throw InputError(path + ": cannot write trace");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw InputError(path + ": cannot write trace");
+  write_file_atomically(path, to_json(t).dump(1) + "\n");
 }
 
 // A thread id that names one of the trace's `n` threads.

@@ -42,4 +42,13 @@ int cmd_equiv(const EquivArgs& args);
 
 int cmd_variants(bool json, bool notes);
 
+struct RenderArgs {
+  std::string trace;
+  std::string format = "timeline";
+  std::optional<std::string> output;  // stdout when absent
+  bool focus = false;  // only the steps that matter to the verdict (default if it failed)
+  bool full = false;   // every step
+};
+int cmd_render(const RenderArgs& args);
+
 }  // namespace kvmsim

@@ -47,6 +47,15 @@ int main(int argc, char** argv) {
   v->add_flag("--json", variants_json, "print JSON");
   v->add_flag("--notes", variants_notes, "also print what each kernel state was modeled from");
 
+  kvmsim::RenderArgs render;
+  auto* d = app.add_subcommand("render", "render a trace: a kernel-style table, graph or timeline");
+  d->add_option("trace", render.trace, "trace file")->required();
+  d->add_option("--format", render.format, "timeline")->capture_default_str();
+  d->add_option("-o,--output", render.output, "write here (atomically) instead of stdout");
+  auto* focus = d->add_flag("--focus", render.focus,
+                            "only the steps that matter to the verdict (default for failing traces)");
+  d->add_flag("--full", render.full, "every step")->excludes(focus);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -65,6 +74,7 @@ int main(int argc, char** argv) {
     if (*r) return kvmsim::cmd_run(run);
     if (*p) return kvmsim::cmd_replay(trace);
     if (*q) return kvmsim::cmd_equiv(equiv);
+    if (*d) return kvmsim::cmd_render(render);
     if (*v) return kvmsim::cmd_variants(variants_json, variants_notes);
   } catch (const sim::InputError& e) {
     fmt::print(stderr, "kvmsim: error: {}\n", e.what());

@@ -1,0 +1,27 @@
+// The focused timeline of a failing trace: only the steps that matter to the
+// verdict, with "..." where stretches were left out.
+#pragma once
+
+#include <vector>
+
+#include "sim/trace/trace.hpp"
+
+namespace sim {
+
+// An event standing for left-out events in a focused list: op "elided",
+// value "N steps", step the first left-out event's.
+inline constexpr const char* kElided = "elided";
+
+// What a kernel developer's race table would show of `t`'s events:
+// - the violating thread's final section: its events from the last lock it
+//   still held (an SRCU read side, a mutex, a spinlock) at the violation, or
+//   its last 20 events if it held none;
+// - every event, of any thread, on an object that section touched (the
+//   objects involved), and the notes recorded at the same step as a kept
+//   event of the same thread (they say what the thread was doing);
+// - only from the earliest store that section read from (or the section's
+//   start, whichever is earlier): what came before did not decide the race.
+// A clean trace has no focus: its events come back whole.
+std::vector<Event> focus_events(const Trace& t);
+
+}  // namespace sim

@@ -1,0 +1,32 @@
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "sim/file_output.hpp"
+#include "sim/json_input.hpp"
+#include "sim/trace/focus.hpp"
+#include "sim/trace/timeline.hpp"
+#include "sim/trace/trace.hpp"
+
+namespace kvmsim {
+
+namespace {
+
+// The kernel-style table: focused by default when the trace failed.
+std::string render_table(const sim::Trace& t, const RenderArgs& args) {
+  const bool focus = args.focus || (!args.full && t.violation);
+  return sim::render_timeline(t.threads, focus ? sim::focus_events(t) : t.events);
+}
+
+}  // namespace
+
+int cmd_render(const RenderArgs& args) {
+  const sim::Trace t = sim::read_trace(args.trace);
+  std::string text;
+  if (args.format == "timeline") text = render_table(t, args);
+  else throw sim::InputError("--format: unknown format '" + args.format + "' (known: timeline)");
+  if (args.output) sim::write_file_atomically(*args.output, text);
+  else fmt::print("{}", text);
+  return 0;
+}
+
+}  // namespace kvmsim
