@@ -211,18 +211,19 @@ int tdp_page_fault(kvm_vcpu* vcpu, gpa_t gpa, uint32_t error_code) {
   return r;
 }
 
-// Clears, under mmu_lock, every SPTE of every address space that `zap` selects.
+// Clears, under mmu_lock, every SPTE of every address space that `zap`
+// selects. The trace names the kernel function that zaps (`caller`).
 template <class Select>
-void zap_sptes(kvm* kvm, Select zap) {
-  kvm->mmu_lock.lock();
+void zap_sptes(kvm* kvm, Select zap, const char* caller) {
+  kvm->mmu_lock.lock(caller);
   // Only mmu_lock holders write SPTEs, so peeking under the lock is exact;
   // it keeps untouched entries out of the schedule.
   for (unsigned as_id = 0; as_id < kvm->arch.spte_tables; ++as_id)
     for (size_t gfn = 0; gfn < kvm->arch.sptes[as_id].size(); ++gfn) {
       auto& spte = kvm->arch.sptes[as_id][gfn];
-      if (spte.peek() != 0 && zap(gfn, spte.peek())) spte.store(0);
+      if (spte.peek() != 0 && zap(gfn, spte.peek())) spte.store(0, caller);
     }
-  kvm->mmu_lock.unlock();
+  kvm->mmu_lock.unlock(caller);
 }
 
 }  // namespace
@@ -259,15 +260,16 @@ int kvm_mmu_page_fault(kvm_vcpu* vcpu, gpa_t cr2, uint32_t error_code) {
 void kvm_mmu_invalidate_zap_all_pages(kvm* kvm) {
   // Fast invalidate (f8f559422b6c) makes every shadow page obsolete and zaps
   // them under mmu_lock; for the leaf-only tables that clears every SPTE.
-  zap_sptes(kvm, [](size_t, uint64_t) { return true; });
+  zap_sptes(kvm, [](size_t, uint64_t) { return true; }, __func__);
 }
 
 void kvm_mmu_invalidate_zap_pages_in_memslot(kvm* kvm, const kvm_memory_slot& slot) {
   // 4e103134b862 walks active_mmu_pages and zaps the pages whose gfn lies in
   // the slot, whichever address space their role says.
-  zap_sptes(kvm, [&](size_t gfn, uint64_t) {
+  auto in_slot = [&](size_t gfn, uint64_t) {
     return gfn >= slot.base_gfn && gfn < slot.base_gfn + slot.npages;
-  });
+  };
+  zap_sptes(kvm, in_slot, __func__);
 }
 
 void kvm_mmu_invalidate_mmio_sptes(kvm* kvm, struct kvm_memslots* slots, uint64_t gen) {
@@ -291,7 +293,8 @@ void kvm_mmu_invalidate_mmio_sptes(kvm* kvm, struct kvm_memslots* slots, uint64_
   ex.metrics().set_first("wrap_zap_at_install", ex.metrics().get("memslot_installs"));
   if (v.mmio_wrap_response == MmioWrapResponse::zap_mmio_sptes) {
     // 5.1 kvm_mmu_zap_mmio_sptes: only the pages that hold MMIO SPTEs.
-    zap_sptes(kvm, [](size_t, uint64_t spte) { return is_mmio_spte(spte); });
+    zap_sptes(
+        kvm, [](size_t, uint64_t spte) { return is_mmio_spte(spte); }, "kvm_mmu_zap_mmio_sptes");
   } else {
     kvm_mmu_invalidate_zap_all_pages(kvm);
   }
