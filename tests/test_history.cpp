@@ -198,10 +198,7 @@ TEST_CASE("scenarios/README.md shows the verdict matrix kvmsim prints") {
 
 TEST_CASE("every stored reproducer in traces/ replays event for event") {
   testutil::TempDir dir;
-  std::vector<std::string> traces;
-  for (const auto& e : testutil::fs::directory_iterator(testutil::source_root() + "/traces"))
-    if (e.path().extension() == ".json") traces.push_back(e.path().string());
-  std::sort(traces.begin(), traces.end());
+  const std::vector<std::string> traces = testutil::stored_traces();
   CHECK(traces.size() >= 5);
   for (const auto& t : traces) {
     CAPTURE(t);
@@ -226,7 +223,7 @@ TEST_CASE("README.md's worked example is what kvmsim run prints") {
   while (std::getline(lines, line)) {
     if (line.empty()) continue;
     ++n;
-    INFO("regenerate the README example with: kvmsim run " << testutil::kScenarioRel
+    INFO("regenerate the README example with: kvmsim run " << std::string(testutil::kScenarioRel)
                                                            << " --variant v3.16 --seed 0");
     CHECK_MESSAGE(testutil::contains(readme, line), line);
   }

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -51,6 +52,15 @@ inline const char* kTraceRel = "traces/ee3d1570b586-v3.16.json";
 
 inline std::string scenario_path() { return source_root() + "/" + kScenarioRel; }
 inline std::string trace_path() { return source_root() + "/" + kTraceRel; }
+
+// The stored reproducers in traces/, sorted by path.
+inline std::vector<std::string> stored_traces() {
+  std::vector<std::string> traces;
+  for (const auto& e : fs::directory_iterator(source_root() + "/traces"))
+    if (e.path().extension() == ".json") traces.push_back(e.path().string());
+  std::sort(traces.begin(), traces.end());
+  return traces;
+}
 
 inline std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

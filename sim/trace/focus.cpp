@@ -5,42 +5,11 @@
 #include <set>
 #include <string>
 
+#include "sim/trace/section.hpp"
+
 namespace sim {
 
 namespace {
-
-constexpr size_t kSectionWithoutLock = 20;
-
-bool is_acquire(const std::string& op) {
-  return op == "srcu_read_lock" || op == "mutex_lock" || op == "spin_lock";
-}
-
-bool releases(const std::string& op, const std::string& acquire) {
-  if (acquire == "srcu_read_lock") return op == "srcu_read_unlock";
-  if (acquire == "mutex_lock") return op == "mutex_unlock";
-  return op == "spin_unlock";
-}
-
-// Index of the first event of the violating thread's final section.
-size_t section_start(const std::vector<Event>& ev, size_t violation) {
-  const ThreadId v = ev[violation].thread;
-  std::vector<size_t> own;
-  for (size_t i = 0; i < violation; ++i)
-    if (ev[i].thread == v) own.push_back(i);
-  // The latest acquire whose object is not released before the violation.
-  for (size_t k = own.size(); k-- > 0;) {
-    const Event& a = ev[own[k]];
-    if (!is_acquire(a.op)) continue;
-    const bool released = std::any_of(own.begin() + static_cast<ptrdiff_t>(k) + 1, own.end(),
-                                      [&](size_t j) {
-                                        return ev[j].object == a.object &&
-                                               releases(ev[j].op, a.op);
-                                      });
-    if (!released) return own[k];
-  }
-  return own.size() > kSectionWithoutLock ? own[own.size() - kSectionWithoutLock]
-                                          : (own.empty() ? violation : own.front());
-}
 
 // The store a load read from: the latest store to its object before it.
 std::optional<size_t> read_from(const std::vector<Event>& ev, size_t load) {
@@ -51,13 +20,27 @@ std::optional<size_t> read_from(const std::vector<Event>& ev, size_t load) {
 
 }  // namespace
 
+std::string violation_signature(const Trace& t) {
+  const auto violation = violation_event(t);
+  if (!violation) return "";
+  const std::vector<Event>& ev = t.events;
+  std::vector<std::string> functions;
+  for (size_t i = final_section_start(ev, *violation); i < *violation; ++i)
+    if (ev[i].thread == ev[*violation].thread && !ev[i].function.empty() &&
+        std::find(functions.begin(), functions.end(), ev[i].function) == functions.end())
+      functions.push_back(ev[i].function);
+  std::string s = t.violation->kind + " @";
+  for (size_t k = 0; k < functions.size(); ++k) s += (k ? ", " : " ") + functions[k];
+  return s;
+}
+
 std::vector<Event> focus_events(const Trace& t) {
   const std::vector<Event>& ev = t.events;
-  auto at = std::find_if(ev.begin(), ev.end(), [](const Event& e) { return e.op == "violation"; });
-  if (!t.violation || at == ev.end()) return ev;
-  const size_t violation = static_cast<size_t>(at - ev.begin());
+  const auto found = violation_event(t);
+  if (!found) return ev;
+  const size_t violation = *found;
   const ThreadId v = ev[violation].thread;
-  const size_t start = section_start(ev, violation);
+  const size_t start = final_section_start(ev, violation);
 
   std::set<std::string> involved;
   size_t from = start;

@@ -2,6 +2,7 @@
 // verdict, with "..." where stretches were left out.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "sim/trace/trace.hpp"
@@ -13,9 +14,7 @@ namespace sim {
 inline constexpr const char* kElided = "elided";
 
 // What a kernel developer's race table would show of `t`'s events:
-// - the violating thread's final section: its events from the last lock it
-//   still held (an SRCU read side, a mutex, a spinlock) at the violation, or
-//   its last 20 events if it held none;
+// - the violating thread's final section (final_section_start);
 // - every event, of any thread, on an object that section touched (the
 //   objects involved), and the notes recorded at the same step as a kept
 //   event of the same thread (they say what the thread was doing);
@@ -23,5 +22,11 @@ inline constexpr const char* kElided = "elided";
 //   start, whichever is earlier): what came before did not decide the race.
 // A clean trace has no focus: its events come back whole.
 std::vector<Event> focus_events(const Trace& t);
+
+// What tells one failure from another: the violation kind and the code
+// locations of the violating thread's final section, in order of first
+// appearance ("stale-mmio @ vcpu_enter_guest, vmx_handle_exit, ..."). ""
+// for a clean trace.
+std::string violation_signature(const Trace& t);
 
 }  // namespace sim

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "sim/trace/focus.hpp"
+#include "sim/trace/wrap.hpp"
 
 namespace sim {
 
@@ -22,40 +23,6 @@ std::string event_text(const Event& e) {
 namespace {
 
 constexpr size_t kStepWidth = 6;  // ">>1234"
-
-// Greedy word wrap; continuation lines are indented by two spaces, and a
-// word too long for a line is cut.
-std::vector<std::string> wrap(const std::string& text, size_t width) {
-  const std::string indent = "  ";
-  std::vector<std::string> lines;
-  std::string line;
-  auto blank = [&] { return line.empty() || line == indent; };
-  size_t i = 0;
-  while (i <= text.size()) {
-    size_t j = text.find(' ', i);
-    if (j == std::string::npos) j = text.size();
-    std::string word = text.substr(i, j - i);
-    i = j + 1;
-    while (!word.empty()) {
-      const size_t sep = blank() ? 0 : 1;
-      if (line.size() + sep + word.size() <= width) {
-        line += (sep ? " " : "") + word;
-        word.clear();
-      } else if (blank()) {
-        const size_t take = width - line.size();
-        lines.push_back(line + word.substr(0, take));
-        word = word.substr(take);
-        line = indent;
-      } else {
-        lines.push_back(line);
-        line = indent;
-      }
-    }
-  }
-  if (!blank()) lines.push_back(line);
-  if (lines.empty()) lines.emplace_back();
-  return lines;
-}
 
 std::string pad(const std::string& s, size_t w) {
   return s.size() >= w ? s : s + std::string(w - s.size(), ' ');
@@ -92,7 +59,7 @@ std::string render_timeline(const std::vector<ThreadInfo>& threads,
       continue;
     }
     const bool bad = e.op == "violation";
-    const auto lines = wrap(event_text(e), col);
+    const auto lines = word_wrap(event_text(e), col, "  ");
     for (size_t k = 0; k < lines.size(); ++k) {
       std::vector<std::string> cells(n);
       cells[std::min<size_t>(e.thread, n - 1)] = lines[k];

@@ -1,0 +1,30 @@
+// Where a failing trace failed: the violation event, and the violating
+// thread's final section before it. The focused timeline, the
+// happens-before graph and violation signatures all start from these.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/trace/trace.hpp"
+
+namespace sim {
+
+bool is_lock_op(const std::string& op);     // mutex_lock, spin_lock
+bool is_unlock_op(const std::string& op);   // mutex_unlock, spin_unlock
+bool is_acquire_op(const std::string& op);  // a lock, or srcu_read_lock
+
+// Index of the violation event of a failing trace (the violating thread's
+// last event at or before the violation's step if none was recorded).
+std::optional<size_t> violation_event(const Trace& t);
+
+// The first event of the violating thread's final section: the later of its
+// last acquire whose lock it still holds at the violation (the read-side or
+// critical section the failing check ran in) and its 20th-last event, so a
+// thread failing outside any section, or deep into a long one, names only
+// what it touched just before failing.
+size_t final_section_start(const std::vector<Event>& events, size_t violation);
+
+}  // namespace sim
