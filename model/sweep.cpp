@@ -54,7 +54,7 @@ std::string metrics_text(const std::map<std::string, MetricRange>& metrics) {
 }
 
 SweepResult sweep_variant(const Scenario& scenario, const Expectation& expectation,
-                          uint64_t seed_begin, uint64_t seed_end) {
+                          uint64_t seed_begin, uint64_t seed_end, bool keep_failing_seeds) {
   auto strategy = sim::make_strategy(scenario.exploration.strategy);
   Simulation simulation(scenario, find_variant(expectation.variant), *strategy, false);
   SweepResult r;
@@ -71,6 +71,7 @@ SweepResult sweep_variant(const Scenario& scenario, const Expectation& expectati
     if (out.violation) {
       ++r.violations[out.violation->kind];
       if (!r.first_failing_seed) r.first_failing_seed = seed;
+      if (keep_failing_seeds) r.failing_seeds.push_back(seed);
     }
     if (seed == seed_end) break;
   }

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "model/scenario.hpp"
 
@@ -24,13 +25,15 @@ struct SweepResult {
   std::map<std::string, uint64_t> violations;  // by kind, sorted
   std::map<std::string, MetricRange> metrics;  // by name, sorted
   std::optional<uint64_t> first_failing_seed;
+  std::vector<uint64_t> failing_seeds;  // in order; kept only when asked for
   std::string expected;          // verdict text
   std::string expected_metrics;  // "name=v name=a..b name>=a"; empty if none
   bool ok = false;
 };
 
 SweepResult sweep_variant(const Scenario& scenario, const Expectation& expectation,
-                          uint64_t seed_begin, uint64_t seed_end);
+                          uint64_t seed_begin, uint64_t seed_end,
+                          bool keep_failing_seeds = false);
 
 // Does what a sweep found meet the expectation? A clean expectation needs no
 // violation at all; an expected kind must show up at least once, and no kind

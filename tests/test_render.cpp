@@ -10,19 +10,8 @@
 #include "sim/trace/focus.hpp"
 #include "sim/trace/timeline.hpp"
 #include "sim/trace/trace.hpp"
+#include "sim/trace/wrap.hpp"
 #include "test_util.hpp"
-
-namespace {
-
-std::vector<std::string> stored_traces() {
-  std::vector<std::string> traces;
-  for (const auto& e : testutil::fs::directory_iterator(testutil::source_root() + "/traces"))
-    if (e.path().extension() == ".json") traces.push_back(e.path().string());
-  std::sort(traces.begin(), traces.end());
-  return traces;
-}
-
-}  // namespace
 
 TEST_CASE("focus: the stored seed-004 reproducer keeps the seed's own table, in order") {
   const sim::Trace t = sim::read_trace(testutil::trace_path());
@@ -36,7 +25,7 @@ TEST_CASE("focus: the stored seed-004 reproducer keeps the seed's own table, in 
 }
 
 TEST_CASE("focus: kept events in order, every left-out event counted once") {
-  for (const auto& path : stored_traces()) {
+  for (const auto& path : testutil::stored_traces()) {
     CAPTURE(path);
     const sim::Trace t = sim::read_trace(path);
     REQUIRE(t.violation.has_value());
@@ -106,4 +95,96 @@ TEST_CASE("cli: render --format timeline, focused by default, --full, -o") {
   const auto missing = kvmsim({"render", dir.file("none.json")});
   CHECK(missing.exit_code == 2);
   CHECK(testutil::contains(missing.err, "none.json"));
+}
+
+TEST_CASE("word_wrap: identifiers stay whole where they can") {
+  using V = std::vector<std::string>;
+  CHECK(sim::word_wrap("vcpu_run: srcu_read_unlock(kvm->srcu)", 20, "  ") ==
+        V{"vcpu_run:", "  srcu_read_unlock(", "  kvm->srcu)"});
+  CHECK(sim::word_wrap("kvm_set_memory_region: mutex_lock(kvm->slots_lock)", 27, "  ") ==
+        V{"kvm_set_memory_region:", "  mutex_lock(kvm->", "  slots_lock)"});
+  CHECK(sim::word_wrap("kvm_mmu_invalidate_mmio_sptes:", 26) ==
+        V{"kvm_mmu_invalidate_mmio_", "sptes:"});
+  CHECK(sim::word_wrap("0123456789abcdef", 6) == V{"012345", "6789ab", "cdef"});  // no break: cut
+  CHECK(sim::word_wrap("", 10) == V{""});
+  // Narrower than the indent: widened so that every line makes progress.
+  CHECK(sim::word_wrap("abcdefgh", 1, "    ") == V{"abcdef", "    gh"});
+  for (const auto& line : sim::word_wrap("store spte[gfn 0x10] = 0xfff0000000010b56 (gen 1)", 12))
+    CHECK(line.size() <= 12);
+}
+
+TEST_CASE("cli: every stored trace renders in every format, the same bytes every time") {
+  testutil::TempDir dir;
+  const auto traces = testutil::stored_traces();
+  REQUIRE(traces.size() >= 5);
+  for (const std::string& trace : traces)
+    for (const char* format : {"timeline", "dot", "svg", "perfetto", "html"}) {
+      CAPTURE(trace);
+      CAPTURE(format);
+      const auto render = [&] {
+        return testutil::run_process(
+            {testutil::kvmsim_bin(), "render", trace, "--format", format}, dir);
+      };
+      const testutil::ProcessResult r = render();
+      CAPTURE(r.err);
+      CHECK(r.exit_code == 0);
+      CHECK(r.out.size() > 200);
+      CHECK(render().out == r.out);
+    }
+}
+
+TEST_CASE("cli: render --format html is one self-contained page") {
+  testutil::TempDir dir;
+  const std::string trace = testutil::trace_path();
+  const testutil::ProcessResult r =
+      testutil::run_process({testutil::kvmsim_bin(), "render", trace, "--format", "html"}, dir);
+  REQUIRE(r.exit_code == 0);
+  const std::string& html = r.out;
+  const sim::Trace t = sim::read_trace(trace);
+  CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
+  for (const std::string& s :
+       {std::string("ee3d1570b586-mmio-cache-generation"), std::string("v3.16"),
+        std::string("stale-mmio"), t.hash(), std::string("<svg"),
+        "kvmsim replay " + trace, std::string("--variant v3.16 --seed 0")})
+    CHECK_MESSAGE(testutil::contains(html, s), s);
+  // Self-contained: nothing fetched from elsewhere.
+  CHECK_FALSE(testutil::contains(html, "<script src"));
+  CHECK_FALSE(testutil::contains(html, "<link"));
+  CHECK_FALSE(testutil::contains(html, "<?xml"));  // the SVG's prolog is not allowed inline
+  // The focused table, escaped: "kvm->memslots" reads as text, not markup.
+  CHECK(testutil::contains(html, "load kvm-&gt;memslots"));
+  CHECK(testutil::contains(html, "(6 steps left out)"));
+  const testutil::ProcessResult again =
+      testutil::run_process({testutil::kvmsim_bin(), "render", trace, "--format", "html"}, dir);
+  CHECK(again.out == html);  // deterministic
+}
+
+TEST_CASE("cli: sweep --report-dir writes one report per violation signature and an index") {
+  testutil::TempDir dir;
+  const std::string reports = dir.file("reports");
+  const testutil::ProcessResult r = testutil::run_process(
+      {testutil::kvmsim_bin(), "sweep", testutil::scenario_path(), "--seeds", "0..99",
+       "--report-dir", reports},
+      dir);
+  CAPTURE(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(testutil::contains(r.out, "reports: " + reports + "/index.html"));
+  const std::string index = testutil::read_file(reports + "/index.html");
+  // Over seeds 0..99 only v3.16 fails, all through one code path.
+  CHECK(testutil::contains(index, "1 signature(s)"));
+  CHECK(testutil::contains(index, "stale-mmio @ vcpu_enter_guest, vmx_handle_exit"));
+  // Counted: as many seeds as the sweep found failing.
+  const size_t at = r.out.find("stale-mmio: ");
+  REQUIRE(at != std::string::npos);
+  const std::string failing = r.out.substr(at + 12, r.out.find(' ', at + 12) - at - 12);
+  CHECK(testutil::contains(index, "<td>" + failing + "</td><td>0</td></tr>"));
+  const std::string stem = reports + "/ee3d1570b586-mmio-cache-generation-v3.16-1";
+  REQUIRE(testutil::fs::exists(stem + ".html"));
+  const sim::Trace first = sim::read_trace(stem + ".json");
+  CHECK(first.seed == 0);  // the first failing seed
+  CHECK(first.violation->kind == "stale-mmio");
+  CHECK(testutil::contains(testutil::read_file(stem + ".html"), first.hash()));
+  size_t files = 0;
+  for ([[maybe_unused]] const auto& e : testutil::fs::directory_iterator(reports)) ++files;
+  CHECK(files == 3);  // index, one report, its trace
 }

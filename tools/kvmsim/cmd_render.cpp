@@ -1,9 +1,12 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "html_report.hpp"
 #include "sim/file_output.hpp"
 #include "sim/json_input.hpp"
+#include "sim/trace/dot.hpp"
 #include "sim/trace/focus.hpp"
+#include "sim/trace/perfetto.hpp"
 #include "sim/trace/timeline.hpp"
 #include "sim/trace/trace.hpp"
 
@@ -22,8 +25,20 @@ std::string render_table(const sim::Trace& t, const RenderArgs& args) {
 int cmd_render(const RenderArgs& args) {
   const sim::Trace t = sim::read_trace(args.trace);
   std::string text;
-  if (args.format == "timeline") text = render_table(t, args);
-  else throw sim::InputError("--format: unknown format '" + args.format + "' (known: timeline)");
+  if (args.format == "timeline") {
+    text = render_table(t, args);
+  } else if (args.format == "dot") {
+    text = sim::render_dot(t);
+  } else if (args.format == "svg") {
+    text = sim::render_svg(t);
+  } else if (args.format == "perfetto") {
+    text = sim::render_perfetto(t);
+  } else if (args.format == "html") {
+    text = html_report(t, args.trace, sim::render_svg(t));
+  } else {
+    throw sim::InputError("--format: unknown format '" + args.format +
+                          "' (known: timeline, dot, svg, perfetto, html)");
+  }
   if (args.output) sim::write_file_atomically(*args.output, text);
   else fmt::print("{}", text);
   return 0;

@@ -6,6 +6,7 @@
 
 #include "args.hpp"
 #include "commands.hpp"
+#include "report_dir.hpp"
 #include "model/scenario.hpp"
 #include "model/simulation.hpp"
 #include "model/sweep.hpp"
@@ -107,7 +108,8 @@ void print_matrix(const nlohmann::json& reports) {
   }
 }
 
-nlohmann::json sweep_one(const std::string& path, const SweepArgs& args, bool& all_ok) {
+nlohmann::json sweep_one(const std::string& path, const SweepArgs& args, bool& all_ok,
+                         ReportDir* reports) {
   const bool quiet = args.json || args.matrix;  // only the final output
   const model::Scenario scenario = model::load_scenario(path);
   const auto [begin, end] = seed_range(args.seeds, scenario);
@@ -126,7 +128,8 @@ nlohmann::json sweep_one(const std::string& path, const SweepArgs& args, bool& a
   nlohmann::json variants = nlohmann::json::array();
   std::vector<std::string> repro;
   for (const model::Expectation* e : todo) {
-    const model::SweepResult r = model::sweep_variant(scenario, *e, begin, end);
+    const model::SweepResult r = model::sweep_variant(scenario, *e, begin, end, reports != nullptr);
+    if (reports) reports->add(scenario, r.variant, r.failing_seeds);
     all_ok = all_ok && r.ok;
     nlohmann::json row = to_json(r);
     if (args.traces && r.first_failing_seed)
@@ -160,7 +163,14 @@ int cmd_sweep(const SweepArgs& args) {
   const std::vector<std::string> files = expand(args.scenarios);
   bool all_ok = true;
   nlohmann::json reports = nlohmann::json::array();
-  for (const auto& f : files) reports.push_back(sweep_one(f, args, all_ok));
+  std::optional<ReportDir> report_dir;
+  if (args.report_dir) report_dir.emplace(*args.report_dir);
+  for (const auto& f : files)
+    reports.push_back(sweep_one(f, args, all_ok, report_dir ? &*report_dir : nullptr));
+  if (report_dir) {
+    const std::string index = report_dir->write_index();
+    if (!args.json && !args.matrix) fmt::print("reports: {}\n", index);
+  }
   if (args.matrix)
     print_matrix(reports);
   else if (args.json)

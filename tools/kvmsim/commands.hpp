@@ -16,6 +16,7 @@ struct SweepArgs {
   std::optional<std::string> seeds;
   std::optional<std::string> variant;
   std::optional<std::string> traces;  // directory for first-failure traces
+  std::optional<std::string> report_dir;  // HTML reports by violation signature
   bool json = false;
   bool matrix = false;
 };

@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   s->add_option("--variant", sweep.variant, "only this variant");
   s->add_option("--traces", sweep.traces,
                  "re-run each variant's first failing seed with recording and write its trace here");
+  s->add_option("--report-dir", sweep.report_dir,
+                 "write an HTML report per distinct violation signature and an index.html here");
   s->add_flag("--json", sweep.json, "print one JSON object");
   s->add_flag("--matrix", sweep.matrix,
               "print only a Markdown table of the verdicts: scenarios by kernel states")
@@ -50,7 +52,7 @@ int main(int argc, char** argv) {
   kvmsim::RenderArgs render;
   auto* d = app.add_subcommand("render", "render a trace: a kernel-style table, graph or timeline");
   d->add_option("trace", render.trace, "trace file")->required();
-  d->add_option("--format", render.format, "timeline")->capture_default_str();
+  d->add_option("--format", render.format, "timeline, dot, svg, perfetto or html")->capture_default_str();
   d->add_option("-o,--output", render.output, "write here (atomically) instead of stdout");
   auto* focus = d->add_flag("--focus", render.focus,
                             "only the steps that matter to the verdict (default for failing traces)");

@@ -1,0 +1,79 @@
+#include "html_report.hpp"
+
+#include <fmt/format.h>
+
+#include "sim/trace/focus.hpp"
+#include "sim/trace/timeline.hpp"
+
+namespace kvmsim {
+
+std::string html_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// The <svg> element alone: an XML prolog or DOCTYPE is not allowed inline.
+std::string svg_element(const std::string& svg) {
+  const auto at = svg.find("<svg");
+  return at == std::string::npos ? "" : svg.substr(at);
+}
+
+constexpr const char* kStyle = R"(
+body { font-family: sans-serif; margin: 2em; max-width: 110ch; color: #222; }
+table.facts td { padding: 0.15em 1em 0.15em 0; vertical-align: top; }
+pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 13px; line-height: 1.25; }
+.bad { color: #b00; font-weight: bold; }
+.graph { border: 1px solid #ddd; padding: 0.5em; }
+.graph svg { max-width: 100%; height: auto; }
+)";
+
+}  // namespace
+
+std::string html_report(const sim::Trace& t, const std::string& trace_path,
+                        const std::string& svg) {
+  const std::string name = t.scenario.value("name", std::string("?"));
+  const std::string title = t.scenario.value("title", std::string());
+  const std::string verdict =
+      t.violation ? fmt::format("<span class=\"bad\">{}</span> at step {} in {}: {}",
+                                html_escape(t.violation->kind), t.violation->step,
+                                html_escape(t.threads.at(t.violation->thread).name),
+                                html_escape(t.violation->message))
+                  : "clean";
+  const std::string commands = html_escape(fmt::format(
+      "kvmsim replay {0}\n"
+      "kvmsim render {0} --format timeline --full\n"
+      "kvmsim render {0} --format svg -o graph.svg\n"
+      "kvmsim run {1} --variant {2} --seed {3}",
+      trace_path, t.scenario_path, t.variant, t.seed));
+  std::string html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  html += fmt::format("<title>{} at {}, seed {}</title>\n<style>{}</style>\n</head>\n<body>\n",
+                      html_escape(name), html_escape(t.variant), t.seed, kStyle);
+  html += fmt::format("<h1>{}</h1>\n<p>{}</p>\n", html_escape(name), html_escape(title));
+  html += "<table class=\"facts\">\n";
+  html += fmt::format("<tr><td>variant</td><td>{}</td></tr>\n", html_escape(t.variant));
+  html += fmt::format("<tr><td>strategy, seed</td><td>{}, {}</td></tr>\n", html_escape(t.strategy),
+                      t.seed);
+  html += fmt::format("<tr><td>verdict</td><td>{}</td></tr>\n", verdict);
+  html += fmt::format("<tr><td>steps, trace hash</td><td>{}, <code>{}</code></td></tr>\n",
+                      t.schedule.size(), t.hash());
+  html += fmt::format("<tr><td>made by</td><td>{}</td></tr>\n</table>\n", html_escape(t.tool));
+  html += "<h2>The interleaving</h2>\n<pre>" +
+          html_escape(sim::render_timeline(t.threads, t.violation ? sim::focus_events(t) : t.events)) +
+          "</pre>\n";
+  html += "<h2>Happens-before</h2>\n<div class=\"graph\">\n" + svg_element(svg) + "\n</div>\n";
+  html += "<h2>Reproduce</h2>\n<pre>" + commands + "</pre>\n</body>\n</html>\n";
+  return html;
+}
+
+}  // namespace kvmsim

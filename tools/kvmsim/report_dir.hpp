@@ -1,0 +1,37 @@
+// sweep --report-dir: one HTML report per distinct violation signature (kind
+// plus the code locations involved), for the first seed that showed it, and
+// an index.html listing them with counts.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "model/scenario.hpp"
+
+namespace kvmsim {
+
+class ReportDir {
+ public:
+  explicit ReportDir(std::string dir);
+
+  // Re-runs each failing seed of `variant` recorded, groups them by
+  // signature, and writes the trace and report of each group's first seed.
+  void add(const model::Scenario& scenario, const std::string& variant,
+           const std::vector<uint64_t>& failing_seeds);
+
+  // index.html over everything added; returns its path.
+  std::string write_index() const;
+
+ private:
+  struct Group {
+    std::string scenario, variant, signature, report;
+    uint64_t first_seed = 0;
+    uint64_t count = 0;
+  };
+  std::string dir_;
+  std::vector<Group> groups_;  // in the order they were found
+};
+
+}  // namespace kvmsim
