@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sim/trace/dot.hpp"
+#include "sim/trace/focus.hpp"
 #include "sim/trace/graphviz.hpp"
 #include "sim/trace/happens_before.hpp"
 #include "sim/trace/trace.hpp"
@@ -46,6 +47,27 @@ std::set<DotEdge> hb_edges(const std::string& dot) {
     edges.emplace(kind, a, b);
   }
   return edges;
+}
+
+// The cluster titles in the order the DOT text lists the clusters.
+std::vector<std::string> cluster_titles(const std::string& dot) {
+  std::vector<std::string> titles;
+  std::istringstream lines(dot);
+  std::string line;
+  while (std::getline(lines, line)) {
+    const size_t at = line.find("    label=\"");
+    if (at != 0) continue;
+    titles.push_back(line.substr(11, line.find('"', 11) - 11));
+  }
+  return titles;
+}
+
+// The x coordinate of the SVG text element that reads exactly `text`.
+double svg_text_x(const std::string& svg, const std::string& text) {
+  const size_t end = svg.find(">" + text + "</text>");
+  REQUIRE(end != std::string::npos);
+  const size_t x = svg.rfind(" x=\"", end);
+  return std::stod(svg.substr(x + 4));
 }
 
 // The attribute list of node `id` ("e12"), from its definition line.
@@ -239,6 +261,38 @@ TEST_CASE("dot: ee3d1570b586 at v3.16 shows the SPTE read and the grace period")
   // complete_all -> wait_for_completion.
   CHECK(edges.count({"completion", find_event(t, "updater", "complete_all", "updater exited"),
                      find_event(t, "vcpu1", "wait_for_completion", "updater exited")}) == 1);
+}
+
+TEST_CASE("dot: a failing trace's focused graph draws the focused events, columns as listed") {
+  for (const auto& path : testutil::stored_traces()) {
+    CAPTURE(path);
+    const sim::Trace t = sim::read_trace(path);
+    REQUIRE(t.violation.has_value());
+    const sim::Trace focused = sim::focused_trace(t);
+    CHECK(focused.events.size() < t.events.size());
+    const std::string dot = sim::render_dot(t, true);
+    CHECK(dot == sim::render_dot(t, true));
+    CHECK(testutil::contains(dot, "focused: " + std::to_string(focused.events.size()) +
+                                      " of the trace's " + std::to_string(t.events.size()) +
+                                      " events"));
+    CHECK(hb_edges(dot).size() == sim::happens_before(focused).edges.size());
+    // Edges attach to the side facing their other end, so Graphviz must lay
+    // the clusters out left to right in the order the text gives.
+    const std::string svg = sim::dot_to_svg(dot);
+    const std::vector<std::string> titles = cluster_titles(dot);
+    REQUIRE(!titles.empty());
+    for (size_t c = 1; c < titles.size(); ++c)
+      CHECK(svg_text_x(svg, titles[c - 1]) < svg_text_x(svg, titles[c]));
+  }
+  // ee3d1570b586: the completion that orders vcpu1 after the ioctl stays,
+  // and vcpu1 moves next to vcpu0 so the updater's edges to it cross no
+  // node (in trace order the SPTE edge would cut through the updater).
+  const sim::Trace t = sim::read_trace(testutil::trace_path());
+  const std::string dot = sim::render_dot(t, true);
+  CHECK(cluster_titles(dot) ==
+        std::vector<std::string>{"vcpu0 (CPU 0)", "vcpu1 (CPU 2)", "updater (CPU 1)"});
+  CHECK(testutil::contains(dot, "id=\"hb-completion-"));
+  CHECK(cluster_titles(sim::render_dot(sim::Trace{})).empty());
 }
 
 TEST_CASE("dot: running Graphviz fails clearly") {

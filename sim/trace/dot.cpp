@@ -1,6 +1,7 @@
 #include "sim/trace/dot.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -9,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/trace/focus.hpp"
 #include "sim/trace/graphviz.hpp"
 #include "sim/trace/happens_before.hpp"
 #include "sim/trace/section.hpp"
@@ -125,7 +127,7 @@ std::string scenario_name(const Trace& t) {
   return "(unnamed scenario)";
 }
 
-std::string legend(const Trace& t, const HbGraph& g) {
+std::string legend(const Trace& t, const HbGraph& g, size_t full_events) {
   std::string rows;
   auto row = [&](const std::string& cell) {
     rows += "<TR><TD ALIGN=\"LEFT\" BALIGN=\"LEFT\">" + cell + "</TD></TR>";
@@ -166,6 +168,10 @@ std::string legend(const Trace& t, const HbGraph& g) {
   if (shown < g.data_edges_found)
     data += fmt::format(" ({} of {} shown)", shown, g.data_edges_found);
   row(data);
+  if (full_events)
+    row(small(fmt::format("focused: {} of the trace's {} events, the steps that matter to the "
+                          "verdict (kvmsim render --full draws every step)",
+                          t.events.size(), full_events)));
   if (g.violation_event)
     row(fmt::format("<FONT COLOR=\"{}\"><B>red</B></FONT>: the violation   "
                     "<FONT COLOR=\"{}\"><B>orange</B></FONT>: the stores it conflicts with "
@@ -174,25 +180,64 @@ std::string legend(const Trace& t, const HbGraph& g) {
   return "<<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"2\">" + rows + "</TABLE>>";
 }
 
-}  // namespace
+// A node or an edge end: its thread and its row.
+struct Placed {
+  ThreadId thread = 0;
+  size_t row = 0;
+};
 
-std::string render_dot(const Trace& t) {
+// The left-to-right order of the clusters in which the fewest edges pass
+// over a node: a straight edge crosses every column between its ends, and a
+// line through a label is what makes a graph hard to read. Ties keep trace
+// order (the first order tried); beyond 6 clusters (720 orders) trace order.
+std::vector<size_t> fewest_crossings(std::vector<size_t> order, const std::vector<Placed>& nodes,
+                                     const std::vector<std::pair<Placed, Placed>>& edges) {
+  if (order.size() > 6) return order;
+  std::map<ThreadId, std::vector<size_t>> rows_of;  // each thread's node rows, ascending
+  for (const Placed& n : nodes) rows_of[n.thread].push_back(n.row);
+  std::vector<size_t> column(order.size());
+  std::vector<size_t> best = order;
+  size_t fewest = SIZE_MAX;
+  std::vector<size_t> perm(order.size());
+  for (size_t i = 0; i < perm.size(); ++i) perm[i] = i;
+  do {
+    for (size_t c = 0; c < perm.size(); ++c) column[perm[c]] = c;
+    auto column_of = [&](ThreadId th) {
+      return column[std::find(order.begin(), order.end(), th) - order.begin()];
+    };
+    size_t crossings = 0;
+    for (const auto& [a, b] : edges) {
+      // The initializer-list minmax returns values, not references to temporaries.
+      const auto [left, right] = std::minmax({column_of(a.thread), column_of(b.thread)});
+      const auto [top, bottom] = std::minmax({a.row, b.row});
+      for (size_t c = left + 1; c < right; ++c) {
+        const std::vector<size_t>& rs = rows_of[order[perm[c]]];
+        crossings += static_cast<size_t>(std::upper_bound(rs.begin(), rs.end(), bottom) -
+                                         std::lower_bound(rs.begin(), rs.end(), top));
+      }
+    }
+    if (crossings < fewest) {
+      fewest = crossings;
+      for (size_t c = 0; c < perm.size(); ++c) best[c] = order[perm[c]];
+    }
+  } while (std::next_permutation(perm.begin(), perm.end()));
+  return best;
+}
+
+// The graph of every event of `t`; `full_events` is how many the trace had
+// before focusing (0: not focused).
+std::string graph_text(const Trace& t, size_t full_events) {
   const std::vector<Event>& ev = t.events;
   const HbGraph g = happens_before(t);
 
-  // Clusters: the trace's threads, then any an event names beyond them.
+  // Clusters: the threads with an event to draw (a focused graph may leave
+  // one out), by id: the trace's in its order, then any beyond them.
   std::vector<size_t> cluster_threads;
-  for (size_t i = 0; i < t.threads.size(); ++i) cluster_threads.push_back(i);
   {
-    std::set<size_t> extra;
-    for (const Event& e : ev)
-      if (e.thread >= t.threads.size()) extra.insert(e.thread);
-    cluster_threads.insert(cluster_threads.end(), extra.begin(), extra.end());
+    std::set<size_t> drawn;
+    for (const Event& e : ev) drawn.insert(e.thread);
+    cluster_threads.assign(drawn.begin(), drawn.end());
   }
-  auto column_of = [&](ThreadId th) {
-    return std::find(cluster_threads.begin(), cluster_threads.end(), th) - cluster_threads.begin();
-  };
-
   // A note is recorded without a scheduling point, so it shares its step
   // with the access before it, which it usually explains ("load
   // kvm->memslots -> slots#0" then "cache MMIO gfn 0x10"): fold it into its
@@ -253,6 +298,22 @@ std::string render_dot(const Trace& t) {
     }
   }
 
+  {
+    std::vector<size_t> row_of_anchor(ev.size());
+    for (size_t r = 0; r < rows.size(); ++r)
+      for (size_t n : rows[r]) row_of_anchor[nodes[n].anchor] = r;
+    std::vector<Placed> placed;
+    for (const Node& n : nodes) placed.push_back({n.thread, row_of_anchor[n.anchor]});
+    std::vector<std::pair<Placed, Placed>> edges;
+    for (const HbEdge& e : g.edges)
+      edges.push_back({{ev[e.from].thread, row_of_anchor[anchor[e.from]]},
+                       {ev[e.to].thread, row_of_anchor[anchor[e.to]]}});
+    cluster_threads = fewest_crossings(cluster_threads, placed, edges);
+  }
+  auto column_of = [&](ThreadId th) {
+    return std::find(cluster_threads.begin(), cluster_threads.end(), th) - cluster_threads.begin();
+  };
+
   std::string out;
   auto line = [&](const std::string& s) { out += s + '\n'; };
   auto one_line = [](std::string s) {
@@ -269,7 +330,7 @@ std::string render_dot(const Trace& t) {
   line("  graph [rankdir=TB, newrank=true, splines=line, nodesep=0.7, ranksep=0.18, "
        "labelloc=t, labeljust=l, fontname=\"Helvetica\", fontsize=11, "
        "outputorder=edgesfirst,");
-  line("         label=" + legend(t, g) + "];");
+  line("         label=" + legend(t, g, full_events) + "];");
   line("  node [shape=box, style=\"rounded,filled\", fillcolor=white, color=\"#9a9a9a\", "
        "fontname=\"Helvetica\", fontsize=10, margin=\"0.08,0.03\", height=0.3];");
   line("  edge [arrowsize=0.6];");
@@ -350,15 +411,20 @@ std::string render_dot(const Trace& t) {
     line("  }");
   }
 
-  // Rank constraints: the thread heads across the top in thread order, then
-  // each row's nodes level with its step on the axis.
+  // Rank constraints: the thread heads across the top in cluster order, then
+  // each row's nodes level with its step on the axis. Flat edges between
+  // the heads do not stop dot's crossing minimisation from swapping whole
+  // clusters; out-edges of one node with ordering=out do, and the edge ports
+  // depend on the columns being where cluster_threads says.
   line("");
   {
     std::string heads = "  { rank=same; row0;";
     std::string order = "  row0";
+    line("  top [shape=point, style=invis, width=0, height=0, label=\"\", ordering=out];");
     for (size_t c = 0; c < cluster_threads.size(); ++c) {
       heads += fmt::format(" head{};", c);
       order += fmt::format(" -> head{}", c);
+      line(fmt::format("  top -> head{} [style=invis];", c));
     }
     line(heads + " }");
     line(order + " [style=invis];");
@@ -412,6 +478,13 @@ std::string render_dot(const Trace& t) {
   return out;
 }
 
-std::string render_svg(const Trace& t) { return dot_to_svg(render_dot(t)); }
+}  // namespace
+
+std::string render_dot(const Trace& t, bool focus) {
+  if (focus && t.violation) return graph_text(focused_trace(t), t.events.size());
+  return graph_text(t, 0);
+}
+
+std::string render_svg(const Trace& t, bool focus) { return dot_to_svg(render_dot(t, focus)); }
 
 }  // namespace sim

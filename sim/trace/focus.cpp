@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "sim/trace/happens_before.hpp"
 #include "sim/trace/section.hpp"
 
 namespace sim {
@@ -54,6 +55,27 @@ std::vector<Event> focus_events(const Trace& t) {
   std::vector<bool> keep(ev.size(), false);
   for (size_t i = from; i <= violation; ++i)
     keep[i] = (ev[i].thread == v && i >= start) || involved.count(ev[i].object) != 0;
+  // What orders them: a lock hand-over, grace period or completion in the
+  // window from a thread with a kept event before it to one with a kept
+  // event after it (vcpu1 starting only after the updater's ioctl returned).
+  const auto kept_before = [&](size_t at, ThreadId th) {
+    for (size_t i = from; i <= at; ++i)
+      if (keep[i] && ev[i].thread == th) return true;
+    return false;
+  };
+  const auto kept_after = [&](size_t at, ThreadId th) {
+    for (size_t i = at; i <= violation; ++i)
+      if (keep[i] && ev[i].thread == th) return true;
+    return false;
+  };
+  std::vector<size_t> ordering;
+  for (const HbEdge& e : happens_before(t).edges)
+    if (e.kind != HbEdge::Kind::data && e.from >= from && e.to <= violation &&
+        kept_before(e.from, ev[e.from].thread) && kept_after(e.to, ev[e.to].thread)) {
+      ordering.push_back(e.from);
+      ordering.push_back(e.to);
+    }
+  for (size_t i : ordering) keep[i] = true;
   // Notes share their step with the access they explain.
   for (size_t i = from; i <= violation; ++i) {
     if (ev[i].op != "note" || keep[i]) continue;
@@ -82,6 +104,14 @@ std::vector<Event> focus_events(const Trace& t) {
   }
   flush();
   return out;
+}
+
+Trace focused_trace(const Trace& t) {
+  Trace focused = t;
+  focused.events.clear();
+  for (Event& e : focus_events(t))
+    if (e.op != kElided) focused.events.push_back(std::move(e));
+  return focused;
 }
 
 }  // namespace sim

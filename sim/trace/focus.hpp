@@ -18,10 +18,17 @@ inline constexpr const char* kElided = "elided";
 // - every event, of any thread, on an object that section touched (the
 //   objects involved), and the notes recorded at the same step as a kept
 //   event of the same thread (they say what the thread was doing);
+// - what orders those across threads: the ends of a lock hand-over, SRCU
+//   grace period or completion between a thread's kept events and a later
+//   kept event of another thread;
 // - only from the earliest store that section read from (or the section's
 //   start, whichever is earlier): what came before did not decide the race.
 // A clean trace has no focus: its events come back whole.
 std::vector<Event> focus_events(const Trace& t);
+
+// `t` with only the events focus_events keeps, without the "elided"
+// markers: for views (the graph) that show gaps by their step numbers.
+Trace focused_trace(const Trace& t);
 
 // What tells one failure from another: the violation kind and the code
 // locations of the violating thread's final section, in order of first

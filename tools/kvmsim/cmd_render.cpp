@@ -14,27 +14,27 @@ namespace kvmsim {
 
 namespace {
 
-// The kernel-style table: focused by default when the trace failed.
-std::string render_table(const sim::Trace& t, const RenderArgs& args) {
-  const bool focus = args.focus || (!args.full && t.violation);
-  return sim::render_timeline(t.threads, focus ? sim::focus_events(t) : t.events);
+// Focused by default when the trace failed.
+bool focused(const sim::Trace& t, const RenderArgs& args) {
+  return args.focus || (!args.full && t.violation);
 }
 
 }  // namespace
 
 int cmd_render(const RenderArgs& args) {
   const sim::Trace t = sim::read_trace(args.trace);
+  const bool focus = focused(t, args);
   std::string text;
   if (args.format == "timeline") {
-    text = render_table(t, args);
+    text = sim::render_timeline(t.threads, focus ? sim::focus_events(t) : t.events);
   } else if (args.format == "dot") {
-    text = sim::render_dot(t);
+    text = sim::render_dot(t, focus);
   } else if (args.format == "svg") {
-    text = sim::render_svg(t);
+    text = sim::render_svg(t, focus);
   } else if (args.format == "perfetto") {
     text = sim::render_perfetto(t);
   } else if (args.format == "html") {
-    text = html_report(t, args.trace, sim::render_svg(t));
+    text = html_report(t, args.trace, focus);
   } else {
     throw sim::InputError("--format: unknown format '" + args.format +
                           "' (known: timeline, dot, svg, perfetto, html)");

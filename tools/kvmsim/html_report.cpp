@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/trace/dot.hpp"
 #include "sim/trace/focus.hpp"
 #include "sim/trace/timeline.hpp"
 
@@ -30,7 +31,7 @@ std::string svg_element(const std::string& svg) {
 }
 
 constexpr const char* kStyle = R"(
-body { font-family: sans-serif; margin: 2em; max-width: 110ch; color: #222; }
+body { font-family: sans-serif; margin: 2em; max-width: 1400px; color: #222; }
 table.facts td { padding: 0.15em 1em 0.15em 0; vertical-align: top; }
 pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 13px; line-height: 1.25; }
 .bad { color: #b00; font-weight: bold; }
@@ -40,8 +41,8 @@ pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 13px; line
 
 }  // namespace
 
-std::string html_report(const sim::Trace& t, const std::string& trace_path,
-                        const std::string& svg) {
+std::string html_report(const sim::Trace& t, const std::string& trace_path, bool focus) {
+  focus = focus && t.violation;
   const std::string name = t.scenario.value("name", std::string("?"));
   const std::string title = t.scenario.value("title", std::string());
   const std::string verdict =
@@ -53,7 +54,8 @@ std::string html_report(const sim::Trace& t, const std::string& trace_path,
   const std::string commands = html_escape(fmt::format(
       "kvmsim replay {0}\n"
       "kvmsim render {0} --format timeline --full\n"
-      "kvmsim render {0} --format svg -o graph.svg\n"
+      "kvmsim render {0} --format svg --full -o graph.svg\n"
+      "kvmsim render {0} --format perfetto -o trace.perfetto.json\n"
       "kvmsim run {1} --variant {2} --seed {3}",
       trace_path, t.scenario_path, t.variant, t.seed));
   std::string html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
@@ -69,9 +71,9 @@ std::string html_report(const sim::Trace& t, const std::string& trace_path,
                       t.schedule.size(), t.hash());
   html += fmt::format("<tr><td>made by</td><td>{}</td></tr>\n</table>\n", html_escape(t.tool));
   html += "<h2>The interleaving</h2>\n<pre>" +
-          html_escape(sim::render_timeline(t.threads, t.violation ? sim::focus_events(t) : t.events)) +
+          html_escape(sim::render_timeline(t.threads, focus ? sim::focus_events(t) : t.events)) +
           "</pre>\n";
-  html += "<h2>Happens-before</h2>\n<div class=\"graph\">\n" + svg_element(svg) + "\n</div>\n";
+  html += "<h2>Happens-before</h2>\n<div class=\"graph\">\n" + svg_element(sim::render_svg(t, focus)) + "\n</div>\n";
   html += "<h2>Reproduce</h2>\n<pre>" + commands + "</pre>\n</body>\n</html>\n";
   return html;
 }

@@ -1,4 +1,4 @@
-// One self-contained HTML page per trace: what ran, the verdict, the focused
+// One self-contained HTML page per trace: what ran, the verdict, the
 // kernel-style table, the happens-before graph inline, and the commands that
 // replay and render it. Readable without kvmsim.
 #pragma once
@@ -13,8 +13,8 @@ namespace kvmsim {
 std::string html_escape(const std::string& s);
 
 // `trace_path` is where the trace is (or will be) stored, for the commands;
-// `svg` is the rendered happens-before graph.
-std::string html_report(const sim::Trace& t, const std::string& trace_path,
-                        const std::string& svg);
+// with `focus`, the table and graph of a failing trace keep only the steps
+// that matter to the verdict. Runs Graphviz for the graph.
+std::string html_report(const sim::Trace& t, const std::string& trace_path, bool focus);
 
 }  // namespace kvmsim

@@ -10,7 +10,6 @@
 #include "model/variants.hpp"
 #include "sim/file_output.hpp"
 #include "sim/json_input.hpp"
-#include "sim/trace/dot.hpp"
 #include "sim/trace/focus.hpp"
 
 namespace kvmsim {
@@ -38,7 +37,7 @@ void ReportDir::add(const model::Scenario& scenario, const std::string& variant,
       const std::string trace_path = (fs::path(dir_) / (stem + ".json")).string();
       sim::write_trace(t, trace_path);
       sim::write_file_atomically((fs::path(dir_) / (stem + ".html")).string(),
-                                 html_report(t, trace_path, sim::render_svg(t)));
+                                 html_report(t, trace_path, true));
       groups_.push_back(Group{scenario.name, variant, signature, stem + ".html", seed, 0});
     }
     ++groups_[it->second].count;
