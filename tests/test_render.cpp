@@ -22,6 +22,15 @@ TEST_CASE("focus: the stored seed-004 reproducer keeps the seed's own table, in 
   // slots_lock, which no vCPU touches.
   CHECK(std::none_of(focused.begin(), focused.end(),
                      [](const sim::Event& e) { return e.object == "kvm->slots_lock"; }));
+  // What orders vcpu1 after the updater stays: the completion of the
+  // updater's exit, which vcpu1 waited for, though vcpu1's final section
+  // never touches it.
+  for (const char* op : {"complete_all", "wait_for_completion"})
+    CHECK_MESSAGE(std::any_of(focused.begin(), focused.end(),
+                              [&](const sim::Event& e) {
+                                return e.op == op && e.object == "updater exited";
+                              }),
+                  op);
 }
 
 TEST_CASE("focus: kept events in order, every left-out event counted once") {
@@ -131,6 +140,25 @@ TEST_CASE("cli: every stored trace renders in every format, the same bytes every
       CHECK(r.out.size() > 200);
       CHECK(render().out == r.out);
     }
+}
+
+TEST_CASE("README.md shows the seed-004 race as kvmsim renders it today") {
+  testutil::TempDir dir;
+  const auto render = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {testutil::kvmsim_bin(), "render", testutil::kTraceRel});
+    const testutil::ProcessResult r = testutil::run_process(args, dir, testutil::source_root());
+    REQUIRE(r.exit_code == 0);
+    return r.out;
+  };
+  const std::string readme = testutil::read_file(testutil::source_root() + "/README.md");
+  INFO("regenerate with: kvmsim render " << std::string(testutil::kTraceRel));
+  CHECK(testutil::contains(readme, "$ kvmsim render " + std::string(testutil::kTraceRel) + "\n" +
+                                       render({})));
+  INFO("regenerate with: kvmsim render " << std::string(testutil::kTraceRel)
+                                         << " --format svg -o docs/ee3d1570b586-v3.16.svg");
+  CHECK(testutil::read_file(testutil::source_root() + "/docs/ee3d1570b586-v3.16.svg") ==
+        render({"--format", "svg"}));
+  CHECK(testutil::contains(readme, "](docs/ee3d1570b586-v3.16.svg)"));
 }
 
 TEST_CASE("cli: render --format html is one self-contained page") {
