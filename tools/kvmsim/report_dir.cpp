@@ -42,6 +42,7 @@ void ReportDir::add(const model::Scenario& scenario, const std::string& variant,
     }
     ++groups_[it->second].count;
   }
+  write_index();  // so that an interrupted sweep leaves an index of what it found
 }
 
 std::string ReportDir::write_index() const {

@@ -17,7 +17,8 @@ class ReportDir {
   explicit ReportDir(std::string dir);
 
   // Re-runs each failing seed of `variant` recorded, groups them by
-  // signature, and writes the trace and report of each group's first seed.
+  // signature, and writes the trace and report of each group's first seed,
+  // then the index so far.
   void add(const model::Scenario& scenario, const std::string& variant,
            const std::vector<uint64_t>& failing_seeds);
 
