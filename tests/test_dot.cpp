@@ -17,6 +17,7 @@
 #include "sim/trace/graphviz.hpp"
 #include "sim/trace/happens_before.hpp"
 #include "sim/trace/trace.hpp"
+#include "synthetic_trace.hpp"
 #include "test_util.hpp"
 
 namespace {
@@ -102,18 +103,10 @@ size_t find_event(const sim::Trace& t, const std::string& thread, const std::str
 //    own load of x is program order; beta's load of z comes before its
 //    final section, so z is not involved).
 sim::Trace synthetic() {
-  sim::Trace t;
-  t.tool = "test";
-  t.scenario = {{"name", "synthetic"}};
-  t.scenario_path = "synthetic.json";
-  t.variant = "vtest";
-  t.strategy = "random";
+  testutil::SyntheticTrace b({{"alpha", 0}, {"beta", 1}});
+  sim::Trace& t = b.t;
   t.seed = 7;
-  t.threads = {{"alpha", 0}, {"beta", 1}};
-  auto ev = [&](uint64_t step, sim::ThreadId th, const char* op, const char* object,
-                const char* value, const char* function) {
-    t.events.push_back(sim::Event{step, th, op, object, value, function});
-  };
+  auto ev = [&b](auto... args) { b.ev(args...); };
   ev(1, 0, "mutex_lock", "L", "", "a_lock");                       // 0
   ev(2, 0, "store", "x", "0x1", "writer");                         // 1
   ev(2, 0, "load", "x", "0x1", "writer");                          // 2

@@ -17,6 +17,7 @@
 
 #include "sim/trace/perfetto.hpp"
 #include "sim/trace/trace.hpp"
+#include "synthetic_trace.hpp"
 #include "test_util.hpp"
 
 namespace {
@@ -161,17 +162,9 @@ std::set<Arrow> check_rendering(const sim::Trace& t, const std::string& text) {
 // reader that entered after synchronize_srcu started, an unlock re-acquired
 // by its own thread.
 sim::Trace synthetic() {
-  sim::Trace t;
-  t.tool = "test";
-  t.scenario = {{"name", "synthetic"}};
-  t.scenario_path = "synthetic.json";
-  t.variant = "vtest";
-  t.strategy = "random";
-  t.threads = {{"alpha", 0}, {"beta", 1}, {"gamma", 2}};
-  auto ev = [&](uint64_t step, sim::ThreadId th, const char* op, const char* object,
-                const char* value, const char* function) {
-    t.events.push_back(sim::Event{step, th, op, object, value, function});
-  };
+  testutil::SyntheticTrace b({{"alpha", 0}, {"beta", 1}, {"gamma", 2}});
+  sim::Trace& t = b.t;
+  auto ev = [&b](auto... args) { b.ev(args...); };
   ev(1, 0, "srcu_read_lock", "S", "", "reader");
   ev(2, 1, "synchronize_srcu", "S", "waits for 1 reader(s)", "sync");
   ev(3, 2, "srcu_read_lock", "S", "", "late_reader");

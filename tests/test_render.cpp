@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -139,6 +140,12 @@ TEST_CASE("cli: every stored trace renders in every format, the same bytes every
       CHECK(r.exit_code == 0);
       CHECK(r.out.size() > 200);
       CHECK(render().out == r.out);
+      if (std::string(format) == "timeline") {  // pastes into a commit message
+        CHECK(std::all_of(r.out.begin(), r.out.end(),
+                          [](char c) { return c == '\n' || (c >= 0x20 && c < 0x7f); }));
+        std::istringstream lines(r.out);
+        for (std::string line; std::getline(lines, line);) CHECK(line.size() <= 100);
+      }
     }
 }
 

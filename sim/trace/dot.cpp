@@ -13,6 +13,7 @@
 #include "sim/trace/focus.hpp"
 #include "sim/trace/graphviz.hpp"
 #include "sim/trace/happens_before.hpp"
+#include "sim/trace/html_escape.hpp"
 #include "sim/trace/section.hpp"
 #include "sim/trace/wrap.hpp"
 
@@ -20,21 +21,10 @@ namespace sim {
 
 namespace {
 
-// Text inside an HTML-like label: XML-escaped, control characters dropped.
+// Text inside an HTML-like label: one line, escaped.
 std::string html(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) out += ' ';
-        else out += c;
-    }
-  }
+  std::string out = html_escape(s);
+  std::replace(out.begin(), out.end(), '\n', ' ');
   return out;
 }
 

@@ -4,23 +4,12 @@
 
 #include "sim/trace/dot.hpp"
 #include "sim/trace/focus.hpp"
+#include "sim/trace/html_escape.hpp"
 #include "sim/trace/timeline.hpp"
 
 namespace kvmsim {
 
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+using sim::html_escape;
 
 namespace {
 

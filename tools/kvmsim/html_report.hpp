@@ -9,9 +9,6 @@
 
 namespace kvmsim {
 
-// `s` with &, <, >, " escaped for HTML text and attributes.
-std::string html_escape(const std::string& s);
-
 // `trace_path` is where the trace is (or will be) stored, for the commands;
 // with `focus`, the table and graph of a failing trace keep only the steps
 // that matter to the verdict. Runs Graphviz for the graph.

@@ -10,6 +10,7 @@
 #include "model/variants.hpp"
 #include "sim/file_output.hpp"
 #include "sim/json_input.hpp"
+#include "sim/trace/html_escape.hpp"
 #include "sim/trace/focus.hpp"
 
 namespace kvmsim {
@@ -50,8 +51,8 @@ std::string ReportDir::write_index() const {
   for (const Group& g : groups_)
     rows += fmt::format(
         "<tr><td>{}</td><td>{}</td><td><a href=\"{}\">{}</a></td><td>{}</td><td>{}</td></tr>\n",
-        html_escape(g.scenario), html_escape(g.variant), html_escape(g.report),
-        html_escape(g.signature), g.count, g.first_seed);
+        sim::html_escape(g.scenario), sim::html_escape(g.variant), sim::html_escape(g.report),
+        sim::html_escape(g.signature), g.count, g.first_seed);
   const std::string html = fmt::format(
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<title>kvmsim sweep: violations</title>\n"
