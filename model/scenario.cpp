@@ -171,6 +171,57 @@ std::string cannot_run_at(const Scenario& scenario, const Variant& variant) {
          " does not have (separate address spaces arrived with 4bd518f1598d in 4.2)";
 }
 
+namespace {
+
+constexpr std::pair<const char*, MetricRelation::Op> kRelationOps[] = {
+    {"==", MetricRelation::Op::eq}, {"!=", MetricRelation::Op::ne},
+    {"<=", MetricRelation::Op::le}, {">=", MetricRelation::Op::ge},
+    {"<", MetricRelation::Op::lt},  {">", MetricRelation::Op::gt},
+};
+
+bool is_metric_name(const std::string& s) {
+  return !s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") ==
+                           std::string::npos;
+}
+
+}  // namespace
+
+bool MetricRelation::holds(uint64_t l, uint64_t r) const {
+  switch (op) {
+    case Op::eq: return l == r;
+    case Op::ne: return l != r;
+    case Op::lt: return l < r;
+    case Op::le: return l <= r;
+    case Op::gt: return l > r;
+    case Op::ge: return l >= r;
+  }
+  return false;
+}
+
+std::string MetricRelation::text() const {
+  for (const auto& [symbol, o] : kRelationOps)
+    if (o == op) return left + symbol + right;
+  return left + "?" + right;
+}
+
+MetricRelation parse_metric_relation(const std::string& text) {
+  const auto trim = [](std::string s) {
+    s.erase(0, s.find_first_not_of(' '));
+    s.erase(s.find_last_not_of(' ') + 1);
+    return s;
+  };
+  for (const auto& [symbol, op] : kRelationOps) {  // two-character symbols first
+    const size_t at = text.find(symbol);
+    if (at == std::string::npos) continue;
+    const std::string left = trim(text.substr(0, at));
+    const std::string right = trim(text.substr(at + std::string_view(symbol).size()));
+    if (is_metric_name(left) && is_metric_name(right)) return MetricRelation{left, op, right};
+    break;
+  }
+  throw std::invalid_argument("expected \"METRIC OP METRIC\" with OP one of == != < <= > >=, got '" +
+                              text + "'");
+}
+
 std::string Expectation::verdict() const {
   if (kinds.empty()) return "clean";
   std::string s;
@@ -214,7 +265,7 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& path) {
   }
 
   for (const auto& e : root.at("expect").items()) {
-    e.expect_object({"variant", "verdict", "metrics", "why"});
+    e.expect_object({"variant", "verdict", "metrics", "relations", "why"});
     Expectation x;
     x.variant = e.at("variant").str();
     try {
@@ -226,6 +277,12 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& path) {
       if (prev.variant == x.variant) e.at("variant").error("variant listed twice");
     x.kinds = parse_verdict(e.at("verdict"));
     if (e.has("metrics")) x.metrics = parse_metrics(e.at("metrics"));
+    if (e.has("relations"))
+      for (const auto& r : e.at("relations").items()) try {
+          x.relations.push_back(parse_metric_relation(r.str()));
+        } catch (const std::invalid_argument& err) {
+          r.error(err.what());
+        }
     x.why = e.at("why").str();
     sc.expect.push_back(std::move(x));
   }

@@ -20,10 +20,27 @@ struct MetricBound {
   uint64_t max = UINT64_MAX;
 };
 
+// A relation between two metrics that every execution must meet, e.g.
+// "restarts == pages_zapped" (a metric an execution did not touch is 0).
+struct MetricRelation {
+  enum class Op { eq, ne, lt, le, gt, ge };
+  std::string left;
+  Op op = Op::eq;
+  std::string right;
+
+  bool holds(uint64_t l, uint64_t r) const;
+  std::string text() const;  // "restarts==pages_zapped"
+};
+
+// "A op B" with op one of == != < <= > >= (spaces optional); std::invalid_argument
+// otherwise.
+MetricRelation parse_metric_relation(const std::string& text);
+
 struct Expectation {
   std::string variant;
   std::vector<std::string> kinds;  // violation kinds expected; empty: "clean"
   std::vector<MetricBound> metrics;
+  std::vector<MetricRelation> relations;
   std::string why;
 
   std::string verdict() const;  // "clean", "stale-mmio", "a+b"

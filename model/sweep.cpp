@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "model/simulation.hpp"
 #include "sim/strategy/strategy.hpp"
@@ -43,7 +44,7 @@ bool meets(const SweepResult& result, const Expectation& expectation) {
     const MetricRange r = it == result.metrics.end() ? MetricRange{0, 0} : it->second;
     if (r.min < b.min || r.max > b.max) return false;
   }
-  return true;
+  return result.broken_relations.empty();
 }
 
 std::string metrics_text(const std::map<std::string, MetricRange>& metrics) {
@@ -60,13 +61,18 @@ SweepResult sweep_variant(const Scenario& scenario, const Expectation& expectati
   SweepResult r;
   r.variant = expectation.variant;
   r.expected = expectation.verdict();
+  std::vector<std::string> expected;
   for (const MetricBound& b : expectation.metrics)
-    r.expected_metrics += fmt::format("{}{}{}", r.expected_metrics.empty() ? "" : " ", b.metric,
-                                      b.max == UINT64_MAX ? fmt::format(">={}", b.min)
-                                                          : "=" + range_text(b.min, b.max));
+    expected.push_back(b.max == UINT64_MAX ? fmt::format("{}>={}", b.metric, b.min)
+                                           : fmt::format("{}={}", b.metric, range_text(b.min, b.max)));
+  for (const MetricRelation& rel : expectation.relations) expected.push_back(rel.text());
+  r.expected_metrics = fmt::format("{}", fmt::join(expected, " "));
   for (uint64_t seed = seed_begin;; ++seed) {
     const sim::Outcome out = simulation.run(seed);
-    fold(r.metrics, simulation.execution().metrics(), r.executions == 0);
+    const sim::Metrics& metrics = simulation.execution().metrics();
+    fold(r.metrics, metrics, r.executions == 0);
+    for (const MetricRelation& rel : expectation.relations)
+      if (!rel.holds(metrics.get(rel.left), metrics.get(rel.right))) ++r.broken_relations[rel.text()];
     ++r.executions;
     if (out.violation) {
       ++r.violations[out.violation->kind];

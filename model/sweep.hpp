@@ -27,7 +27,9 @@ struct SweepResult {
   std::optional<uint64_t> first_failing_seed;
   std::vector<uint64_t> failing_seeds;  // in order; kept only when asked for
   std::string expected;          // verdict text
-  std::string expected_metrics;  // "name=v name=a..b name>=a"; empty if none
+  // Executions that broke each relation of the expectation, by its text.
+  std::map<std::string, uint64_t> broken_relations;
+  std::string expected_metrics;  // "name=v name=a..b name>=a a==b"; empty if none
   bool ok = false;
 };
 
@@ -37,7 +39,8 @@ SweepResult sweep_variant(const Scenario& scenario, const Expectation& expectati
 
 // Does what a sweep found meet the expectation? A clean expectation needs no
 // violation at all; an expected kind must show up at least once, and no kind
-// that was not expected may. Every metric bound must hold in every execution.
+// that was not expected may. Every metric bound and relation must hold in
+// every execution.
 bool meets(const SweepResult& result, const Expectation& expectation);
 
 // "name=v" or "name=min..max" per metric, space separated; "-" if none.

@@ -168,7 +168,7 @@ TEST_CASE("cli: sweep of the scenario") {
     REQUIRE(vs.size() == model::all_variants().size());  // the scenario expects of every state
     const std::set<std::string> keys = {"variant",  "executions", "violations", "metrics",
                                         "first_failing_seed", "expected", "expected_metrics",
-                                        "ok"};
+                                        "broken_relations", "ok"};
     for (size_t i = 0; i < vs.size(); ++i) {
       const json& v = vs[i];
       CAPTURE(v.dump());

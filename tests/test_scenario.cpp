@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -339,6 +340,38 @@ TEST_CASE("meets: metric bounds hold in every execution") {
   CHECK(model::meets(r, e));
 }
 
+TEST_CASE("metric relations: parsed, printed, and held in every execution") {
+  const model::MetricRelation le = model::parse_metric_relation("mmio_spte_hits <= memslot_installs");
+  CHECK(le.left == "mmio_spte_hits");
+  CHECK(le.right == "memslot_installs");
+  CHECK(le.text() == "mmio_spte_hits<=memslot_installs");
+  CHECK(le.holds(2, 2));
+  CHECK_FALSE(le.holds(3, 2));
+  CHECK(model::parse_metric_relation("a<b").holds(1, 2));
+  CHECK_FALSE(model::parse_metric_relation("a<b").holds(2, 2));
+  CHECK(model::parse_metric_relation("a != b").holds(1, 2));
+  CHECK(model::parse_metric_relation("a>=b").holds(2, 2));
+  CHECK(model::parse_metric_relation("a > b").holds(3, 2));
+  CHECK(model::parse_metric_relation("a==b").holds(0, 0));
+  for (const char* bad : {"a = b", "a <= ", "<= b", "a <= b c", "A <= b", "a =< b", ""})
+    CHECK_THROWS_AS(model::parse_metric_relation(bad), std::invalid_argument);
+
+  // The wrap scenario at v3.17: 160 installs, one wrap zap in every execution.
+  const model::Scenario sc = model::load_scenario(testutil::source_root() +
+                                                  "/scenarios/0e32958ec449-mmio-generation-wrap.json");
+  model::Expectation e;
+  e.variant = "v3.17";
+  e.relations = {model::parse_metric_relation("mmio_wrap_zaps < memslot_installs"),
+                 model::parse_metric_relation("mmio_wrap_zaps == memslot_installs")};
+  const model::SweepResult r = model::sweep_variant(sc, e, 0, 4);
+  CHECK(r.broken_relations.size() == 1);
+  CHECK(r.broken_relations.at("mmio_wrap_zaps==memslot_installs") == 5);
+  CHECK(r.expected_metrics == "mmio_wrap_zaps<memslot_installs mmio_wrap_zaps==memslot_installs");
+  CHECK_FALSE(r.ok);
+  e.relations.pop_back();
+  CHECK(model::sweep_variant(sc, e, 0, 4).ok);
+}
+
 // ---------------------------------------------------------------------------
 // Scenario validation (in process; the CLI tests cover exit statuses)
 // ---------------------------------------------------------------------------
@@ -371,6 +404,9 @@ TEST_CASE("scenario validation: errors name the file and the JSON path") {
   using J = nlohmann::json;
   const std::vector<Case> cases = {
       {"unknown top-level member", [](J& j) { j["bogus"] = 1; }, "/bogus", "unknown member"},
+      {"bad metric relation",
+       [](J& j) { j["expect"][0]["relations"] = J::array({"a <= b", "a => b"}); },
+       "/expect/0/relations/1", "METRIC OP METRIC"},
       {"missing name", [](J& j) { j.erase("name"); }, "/", "missing required member \"name\""},
       {"unknown variant", [](J& j) { j["expect"][0]["variant"] = "v9.99"; }, "/expect/0/variant",
        "unknown variant 'v9.99'"},

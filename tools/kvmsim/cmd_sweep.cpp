@@ -63,6 +63,7 @@ nlohmann::json to_json(const model::SweepResult& r) {
            r.first_failing_seed ? nlohmann::json(*r.first_failing_seed) : nlohmann::json(nullptr)},
           {"expected", r.expected},
           {"expected_metrics", r.expected_metrics},
+          {"broken_relations", r.broken_relations},
           {"ok", r.ok}};
 }
 
@@ -142,6 +143,8 @@ nlohmann::json sweep_one(const std::string& path, const SweepArgs& args, bool& a
                r.ok ? "yes" : "NO", model::metrics_text(r.metrics));
     if (!r.ok && !r.expected_metrics.empty())
       fmt::print("{:<17} expected metrics: {}\n", "", r.expected_metrics);
+    for (const auto& [relation, executions] : r.broken_relations)
+      fmt::print("{:<17} {} broken in {} execution(s)\n", "", relation, executions);
     std::fflush(stdout);
     if (row.contains("trace"))
       repro.push_back(fmt::format("  kvmsim replay {}", row["trace"].get<std::string>()));
