@@ -1,0 +1,355 @@
+// Sources read (via the code search), re-expressed here, not copied:
+// - 4.19 arch/x86/kvm/mmu.c (0x88888888/Linux-4.19 @1b4890bc57fd):
+//   kvm_mmu_alloc_page, mark_unsync, mmu_pages_add (KVM_PAGE_ARRAY_NR 16),
+//   clear_unsync_child_bit, __mmu_unsync_walk, mmu_unsync_walk,
+//   kvm_unlink_unsync_page, mmu_pages_first/next/clear_parents,
+//   mmu_zap_unsync_children, kvm_mmu_prepare_zap_page ("Count self"),
+//   kvm_mmu_free_page (list_del before freeing), kvm_mmu_commit_zap_page,
+//   prepare_zap_oldest_mmu_page, kvm_mmu_change_mmu_pages.
+// - 4.19 has no kvm_mmu_zap_all: kvm_arch_flush_shadow_all uses fast
+//   invalidate (kvm_zap_obsolete_pages). The restart-on-non-zero walk below
+//   is the 2.6.3x/3.x kvm_mmu_zap_all, which the 5.1 series brought back
+//   (reverting "KVM: x86: use the fast way to invalidate all pages") just
+//   before 83cdb56864.
+// - 5.1-5.10 kvm_mmu_zap_all and __kvm_mmu_prepare_zap_page (diffs and a
+//   5.8-5.10 mmu.c): skip `role.invalid && root_count`, restart when
+//   __kvm_mmu_prepare_zap_page says unstable; list_unstable = nr_zapped of
+//   children, taken before "count self".
+#include "model/x86/mmu_zap.hpp"
+
+#include <algorithm>
+
+#include "sim/check.hpp"
+#include "sim/runtime/execution.hpp"
+
+namespace model {
+
+namespace {
+
+constexpr int INVALID_INDEX = -1;
+constexpr unsigned KVM_PAGE_ARRAY_NR = 16;
+
+void kvm_mod_used_mmu_pages(kvm_shadow_mmu* kvm, long nr) { kvm->n_used_mmu_pages += nr; }
+
+bool is_obsolete_sp(kvm_shadow_mmu* kvm, kvm_mmu_page* sp) {
+  return sp->mmu_valid_gen != kvm->mmu_valid_gen;
+}
+
+// The model has no vCPUs here: the requests are notes in the trace.
+void kvm_reload_remote_mmus(const kvm_mmu_page* sp) {
+  sim::Execution::current().note("kvm_reload_remote_mmus", "root {} zapped", sp->name);
+}
+
+void kvm_flush_remote_tlbs() {
+  sim::Execution::current().note("kvm_flush_remote_tlbs", "KVM_REQ_TLB_FLUSH to every vCPU");
+}
+
+void mark_unsync(kvm_mmu_page* sp, unsigned index);
+
+void kvm_mmu_mark_parents_unsync(kvm_mmu_page* sp) {
+  for (auto [parent, index] : sp->parent_ptes) mark_unsync(parent, index);
+}
+
+void mark_unsync(kvm_mmu_page* sp, unsigned index) {
+  if (sp->unsync_child_bitmap.test(index)) return;
+  sp->unsync_child_bitmap.set(index);
+  if (sp->unsync_children++) return;
+  kvm_mmu_mark_parents_unsync(sp);
+}
+
+// struct kvm_mmu_pages: the pages an unsync walk collected, each with its
+// index in its parent.
+struct kvm_mmu_pages {
+  struct mmu_page_and_offset {
+    kvm_mmu_page* sp;
+    int idx;
+  } page[KVM_PAGE_ARRAY_NR];
+  unsigned nr = 0;
+};
+
+// True once the vector is full.
+bool mmu_pages_add(kvm_mmu_pages* pvec, kvm_mmu_page* sp, int idx) {
+  if (sp->unsync)
+    for (unsigned i = 0; i < pvec->nr; i++)
+      if (pvec->page[i].sp == sp) return false;
+  pvec->page[pvec->nr++] = {sp, idx};
+  return pvec->nr == KVM_PAGE_ARRAY_NR;
+}
+
+void clear_unsync_child_bit(kvm_mmu_page* sp, unsigned idx) {
+  --sp->unsync_children;
+  sim::warn_on(static_cast<int>(sp->unsync_children) < 0, "clear_unsync_child_bit",
+               "WARN_ON((int)sp->unsync_children < 0)");
+  sp->unsync_child_bitmap.reset(idx);
+}
+
+// Collects the unsync leaves below sp, depth first, with the intermediate
+// pages that lead to them; returns how many leaves, or -1 (-ENOSPC) when
+// the vector filled up.
+int __mmu_unsync_walk(kvm_mmu_page* sp, kvm_mmu_pages* pvec) {
+  int nr_unsync_leaf = 0;
+  for (unsigned i = 0; i < PT64_ENT_PER_PAGE; ++i) {
+    if (!sp->unsync_child_bitmap.test(i)) continue;
+    auto ent = sp->spt.find(i);
+    if (ent == sp->spt.end()) {  // !is_shadow_present_pte
+      clear_unsync_child_bit(sp, i);
+      continue;
+    }
+    kvm_mmu_page* child = ent->second;
+    if (child->unsync_children) {
+      if (mmu_pages_add(pvec, child, static_cast<int>(i))) return -1;
+      const int ret = __mmu_unsync_walk(child, pvec);
+      if (!ret) {
+        clear_unsync_child_bit(sp, i);
+        continue;
+      }
+      if (ret < 0) return ret;
+      nr_unsync_leaf += ret;
+    } else if (child->unsync) {
+      nr_unsync_leaf++;
+      if (mmu_pages_add(pvec, child, static_cast<int>(i))) return -1;
+    } else {
+      clear_unsync_child_bit(sp, i);
+    }
+  }
+  return nr_unsync_leaf;
+}
+
+int mmu_unsync_walk(kvm_mmu_page* sp, kvm_mmu_pages* pvec) {
+  pvec->nr = 0;
+  if (!sp->unsync_children) return 0;
+  mmu_pages_add(pvec, sp, INVALID_INDEX);
+  return __mmu_unsync_walk(sp, pvec);
+}
+
+void kvm_unlink_unsync_page(kvm_mmu_page* sp) {
+  sim::warn_on(!sp->unsync, "kvm_unlink_unsync_page", "WARN_ON(!sp->unsync)");
+  sp->unsync = false;
+}
+
+// The path from the walk's root down to the current leaf, per level.
+struct mmu_page_path {
+  kvm_mmu_page* parent[PT64_ROOT_MAX_LEVEL];
+  unsigned idx[PT64_ROOT_MAX_LEVEL];
+};
+
+unsigned mmu_pages_next(kvm_mmu_pages* pvec, mmu_page_path* parents, unsigned i) {
+  unsigned n;
+  for (n = i + 1; n < pvec->nr; n++) {
+    kvm_mmu_page* sp = pvec->page[n].sp;
+    const unsigned level = sp->role.level;
+    parents->idx[level - 1] = static_cast<unsigned>(pvec->page[n].idx);
+    if (level == PT_PAGE_TABLE_LEVEL) break;
+    parents->parent[level - 2] = sp;
+  }
+  return n;
+}
+
+unsigned mmu_pages_first(kvm_mmu_pages* pvec, mmu_page_path* parents) {
+  if (pvec->nr == 0) return 0;
+  sim::warn_on(pvec->page[0].idx != INVALID_INDEX, "mmu_pages_first",
+               "WARN_ON(pvec->page[0].idx != INVALID_INDEX)");
+  kvm_mmu_page* sp = pvec->page[0].sp;
+  const unsigned level = sp->role.level;
+  sim::warn_on(level == PT_PAGE_TABLE_LEVEL, "mmu_pages_first",
+               "WARN_ON(level == PT_PAGE_TABLE_LEVEL)");
+  parents->parent[level - 2] = sp;
+  parents->parent[level - 1] = nullptr;  // sentinel: the walk's root has no parent here
+  return mmu_pages_next(pvec, parents, 0);
+}
+
+// Clears the leaf's bit in its parent, and each parent's bit in its own
+// parent while that leaves it with no unsync children.
+void mmu_pages_clear_parents(mmu_page_path* parents) {
+  kvm_mmu_page* sp;
+  unsigned level = 0;
+  do {
+    const unsigned idx = parents->idx[level];
+    sp = parents->parent[level];
+    if (!sp) return;
+    clear_unsync_child_bit(sp, idx);
+    level++;
+  } while (!sp->unsync_children);
+}
+
+// drop_parent_pte: parent->spt[index] no longer points at sp.
+void drop_parent_pte(kvm_mmu_page* sp, kvm_mmu_page* parent, unsigned index) {
+  auto& ptes = sp->parent_ptes;
+  ptes.erase(std::find(ptes.begin(), ptes.end(), std::pair{parent, index}));
+  parent->spt.erase(index);  // mmu_spte_clear_no_track
+}
+
+void kvm_mmu_page_unlink_children(kvm_mmu_page* sp) {
+  while (!sp->spt.empty()) {
+    auto [index, child] = *sp->spt.begin();
+    drop_parent_pte(child, sp, index);
+  }
+}
+
+void kvm_mmu_unlink_parents(kvm_mmu_page* sp) {
+  while (!sp->parent_ptes.empty()) {
+    auto [parent, index] = sp->parent_ptes.front();
+    drop_parent_pte(sp, parent, index);
+  }
+}
+
+int mmu_zap_unsync_children(kvm_shadow_mmu* kvm, kvm_mmu_page* parent, list_head* invalid_list) {
+  if (parent->role.level == PT_PAGE_TABLE_LEVEL) return 0;
+  int zapped = 0;
+  mmu_page_path parents{};
+  kvm_mmu_pages pages;
+  while (mmu_unsync_walk(parent, &pages)) {
+    for (unsigned i = mmu_pages_first(&pages, &parents); i < pages.nr;
+         i = mmu_pages_next(&pages, &parents, i)) {
+      kvm_mmu_prepare_zap_page(kvm, pages.page[i].sp, invalid_list);
+      mmu_pages_clear_parents(&parents);
+      zapped++;
+    }
+  }
+  return zapped;
+}
+
+void kvm_mmu_free_page(kvm_mmu_page* sp) {
+  list_del(&sp->link);
+  sp->freed = true;
+}
+
+}  // namespace
+
+kvm_mmu_page* kvm_mmu_alloc_page(kvm_shadow_mmu* kvm, uint64_t gfn, unsigned level, bool direct) {
+  kvm_mmu_page_role role;
+  role.level = level;
+  role.direct = direct;
+  kvm_mmu_page* sp = &kvm->pages.emplace_back(static_cast<unsigned>(kvm->pages.size()), gfn, role);
+  // "The active_mmu_pages list is the FIFO list": new pages at the head.
+  list_add(&sp->link, &kvm->active_mmu_pages);
+  kvm_mod_used_mmu_pages(kvm, +1);
+  sp->mmu_valid_gen = kvm->mmu_valid_gen;
+  return sp;
+}
+
+void link_shadow_page(kvm_mmu_page* parent, unsigned index, kvm_mmu_page* sp) {
+  parent->spt[index] = sp;
+  sp->parent_ptes.emplace_back(parent, index);  // mmu_page_add_parent_pte
+  if (sp->unsync_children || sp->unsync) mark_unsync(parent, index);
+}
+
+void kvm_unsync_page(kvm_mmu_page* sp) {
+  sp->unsync = true;
+  kvm_mmu_mark_parents_unsync(sp);
+}
+
+bool __kvm_mmu_prepare_zap_page(kvm_shadow_mmu* kvm, kvm_mmu_page* sp, list_head* invalid_list,
+                                int* nr_zapped) {
+  ++kvm->stat.mmu_shadow_zapped;
+  *nr_zapped = mmu_zap_unsync_children(kvm, sp, invalid_list);
+  kvm_mmu_page_unlink_children(sp);
+  kvm_mmu_unlink_parents(sp);
+  // 83cdb56864: zapping children means active_mmu_pages has become
+  // unstable: they may include the walker's saved next entry.
+  const bool list_unstable = *nr_zapped != 0;
+  // unaccount_shadowed (write tracking of the gfn) is not modeled.
+  if (sp->unsync) kvm_unlink_unsync_page(sp);
+  sim::Execution& ex = sim::Execution::current();
+  if (!sp->root_count) {
+    // 54a4f0239f2e: count self.
+    (*nr_zapped)++;
+    list_move(&sp->link, invalid_list);
+    kvm_mod_used_mmu_pages(kvm, -1);
+    ex.note("kvm_mmu_prepare_zap_page", "{} to {} ({} unsync children zapped)", sp->name,
+            invalid_list->name(), *nr_zapped - 1);
+  } else {
+    // Up to 5.8 an active root goes back to the head of active_mmu_pages
+    // and stays until its root_count drops (f95eec9bed76, 5.9, list_del's it).
+    list_move(&sp->link, &kvm->active_mmu_pages);
+    ex.note("kvm_mmu_prepare_zap_page", "root {} to the head of {} ({} unsync children zapped)",
+            sp->name, kvm->active_mmu_pages.name(), *nr_zapped);
+    // 4.19: obsolete pages are already unusable (fast invalidate).
+    if (!sp->role.invalid && !is_obsolete_sp(kvm, sp)) kvm_reload_remote_mmus(sp);
+  }
+  sp->role.invalid = true;
+  return list_unstable;
+}
+
+int kvm_mmu_prepare_zap_page(kvm_shadow_mmu* kvm, kvm_mmu_page* sp, list_head* invalid_list) {
+  // 83cdb56864 kept this as a wrapper returning the count. Before it, this
+  // function had the body itself and returned the same count (children
+  // zapped, +1 for itself unless a root), so one body serves both states.
+  int nr_zapped;
+  __kvm_mmu_prepare_zap_page(kvm, sp, invalid_list, &nr_zapped);
+  return nr_zapped;
+}
+
+unsigned kvm_mmu_commit_zap_page(kvm_shadow_mmu*, list_head* invalid_list) {
+  if (list_empty(invalid_list)) return 0;
+  // Waits, in the kernel, for vCPUs in guest mode or in a lockless shadow
+  // walk: only then may the pages go.
+  kvm_flush_remote_tlbs();
+  unsigned freed = 0;
+  for (list_safe_walk<kvm_mmu_page> w(invalid_list, __func__); !w.done(); w.next()) {
+    kvm_mmu_page* sp = w.pos();
+    sim::warn_on(!sp->role.invalid || sp->root_count, "kvm_mmu_commit_zap_page",
+                 "WARN_ON(!sp->role.invalid || sp->root_count)");
+    kvm_mmu_free_page(sp);
+    freed++;
+  }
+  return freed;
+}
+
+zap_stats kvm_mmu_zap_all(kvm_shadow_mmu* kvm) {
+  zap_stats stats;
+  list_head invalid_list("invalid_list");
+  kvm->mmu_lock.lock(__func__);
+restart:
+  for (list_safe_walk<kvm_mmu_page> w(&kvm->active_mmu_pages, __func__); !w.done(); w.next()) {
+    kvm_mmu_page* sp = w.pos();
+    stats.walk_steps++;
+    bool restart;
+    if (kvm->prepare_zap_reports_list_unstable) {
+      // 5.1: an invalid root is back at the head and cannot be freed;
+      // zapping it again would only move it there again.
+      if (sp->role.invalid && sp->root_count) continue;
+      int ign;
+      // 83cdb56864: restart only when the list may have become unstable.
+      restart = __kvm_mmu_prepare_zap_page(kvm, sp, &invalid_list, &ign);
+    } else {
+      // Before 83cdb56864: any page zapped, itself included (54a4f0239f2e),
+      // restarts the walk.
+      restart = kvm_mmu_prepare_zap_page(kvm, sp, &invalid_list) != 0;
+    }
+    if (restart && !kvm->test.zap_all_never_restarts) {
+      stats.restarts++;
+      goto restart;
+    }
+  }
+  stats.pages_zapped = kvm_mmu_commit_zap_page(kvm, &invalid_list);
+  kvm->mmu_lock.unlock(__func__);
+  return stats;
+}
+
+bool prepare_zap_oldest_mmu_page(kvm_shadow_mmu* kvm, list_head* invalid_list) {
+  if (list_empty(&kvm->active_mmu_pages)) return false;
+  kvm_mmu_page* sp = list_last_entry<kvm_mmu_page>(&kvm->active_mmu_pages);
+  return kvm_mmu_prepare_zap_page(kvm, sp, invalid_list) != 0;
+}
+
+zap_stats kvm_mmu_change_mmu_pages(kvm_shadow_mmu* kvm, unsigned long goal_nr_mmu_pages) {
+  zap_stats stats;
+  list_head invalid_list("invalid_list");
+  kvm->mmu_lock.lock(__func__);
+  if (kvm->n_used_mmu_pages > goal_nr_mmu_pages) {
+    while (kvm->n_used_mmu_pages > goal_nr_mmu_pages) {
+      stats.walk_steps++;
+      // A root at the tail without unsync children zaps nothing and moves
+      // to the head: the loop stops with more pages in use than asked for.
+      if (!prepare_zap_oldest_mmu_page(kvm, &invalid_list)) break;
+    }
+    stats.pages_zapped = kvm_mmu_commit_zap_page(kvm, &invalid_list);
+    goal_nr_mmu_pages = kvm->n_used_mmu_pages;
+  }
+  kvm->n_max_mmu_pages = goal_nr_mmu_pages;
+  kvm->mmu_lock.unlock(__func__);
+  return stats;
+}
+
+}  // namespace model
