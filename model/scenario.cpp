@@ -248,13 +248,15 @@ std::pair<uint64_t, uint64_t> parse_seed_range(const std::string& text) {
   return {a, b};
 }
 
-Scenario parse_scenario(const nlohmann::json& json, const std::string& path) {
-  const JsonIn root(json, path);
-  root.expect_object({"$schema", "name", "title", "description", "sources", "expect", "vm",
-                      "threads", "oracles", "exploration"});
+Scenario parse_scenario(const nlohmann::json& raw, const std::string& path,
+                        const ParamValues& overrides) {
   Scenario sc;
+  sc.json = apply_params(raw, path, overrides);
+  sc.params = declared_params(sc.json);
+  const JsonIn root(sc.json, path);
+  root.expect_object({"$schema", "name", "title", "description", "sources", "params", "expect",
+                      "vm", "threads", "oracles", "exploration"});
   sc.path = path;
-  sc.json = json;
   sc.name = root.at("name").str();
   sc.title = root.at("title").str();
   root.at("description").str();
@@ -389,8 +391,8 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& path) {
   return sc;
 }
 
-Scenario load_scenario(const std::string& path) {
-  return parse_scenario(sim::read_json_file(path), path);
+Scenario load_scenario(const std::string& path, const ParamValues& overrides) {
+  return parse_scenario(sim::read_json_file(path), path, overrides);
 }
 
 }  // namespace model

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/kvm_host.hpp"
+#include "model/scenario_params.hpp"
 
 namespace model {
 
@@ -95,7 +96,8 @@ struct InitialMmioSpte {
 
 struct Scenario {
   std::string path;
-  nlohmann::json json;  // as read, for embedding in traces
+  nlohmann::json json;  // as read with its parameters applied, for embedding in traces
+  ParamValues params;   // the values its parameters took
   std::string name;
   std::string title;
   std::vector<Expectation> expect;
@@ -111,8 +113,10 @@ struct Scenario {
 
 // Loads and validates a scenario; sim::InputError names the file and the
 // JSON path of the first offending value.
-Scenario load_scenario(const std::string& path);
-Scenario parse_scenario(const nlohmann::json& json, const std::string& path);
+// `overrides` set declared parameters (see scenario_params.hpp).
+Scenario load_scenario(const std::string& path, const ParamValues& overrides = {});
+Scenario parse_scenario(const nlohmann::json& json, const std::string& path,
+                        const ParamValues& overrides = {});
 
 // Why `scenario` cannot run at `variant` ("" if it can): it uses an address
 // space the kernel state does not have.

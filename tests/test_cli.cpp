@@ -6,8 +6,10 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include <map>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -529,6 +531,69 @@ TEST_CASE("cli: a seed range beyond 64 bits") {
   CAPTURE(r.err);
   CHECK(r.signal == 0);
   CHECK(r.exit_code == 2);
+}
+
+TEST_CASE("cli: --param runs a scenario at each value and shows how the metrics grow") {
+  testutil::TempDir dir;
+  nlohmann::json j = nlohmann::json::parse(testutil::read_file(
+      testutil::source_root() + "/scenarios/0e32958ec449-mmio-generation-wrap.json"));
+  j["params"] = {{"updates", 160}};
+  j["threads"][0]["program"][0]["count"] = "$updates";
+  nlohmann::json v317;
+  for (const auto& e : j["expect"])
+    if (e["variant"] == "v3.17") v317 = e;
+  v317.erase("metrics");
+  j["expect"] = nlohmann::json::array({v317});
+  const std::string file = dir.file("wrap.json");
+  testutil::write_file(file, j.dump(2));
+  const auto kvmsim = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), testutil::kvmsim_bin());
+    return testutil::run_process(args, dir);
+  };
+
+  const auto grown = kvmsim({"sweep", file, "--param", "updates=40,80", "--seeds", "0..2"});
+  CAPTURE(grown.err);
+  CHECK(grown.exit_code == 0);
+  CHECK(testutil::contains(grown.out, "[updates=40]: seeds 0..2"));
+  CHECK(testutil::contains(grown.out, "[updates=80]: seeds 0..2"));
+  // v3.17 zaps for the wrap at install 75: not within 40 updates, within 80.
+  CHECK(testutil::contains(grown.out, "metrics by parameter:"));
+  std::istringstream lines(grown.out);
+  std::string line;
+  std::map<std::string, std::string> rows;
+  while (std::getline(lines, line))
+    if (line.rfind("v3.17 ", 0) == 0 && line.find("mmio_wrap_zaps") != std::string::npos)
+      rows["mmio_wrap_zaps"] += line + "\n";
+    else if (line.rfind("v3.17 ", 0) == 0 && line.find("memslot_installs ") != std::string::npos)
+      rows["memslot_installs"] += line + "\n";
+  CHECK(testutil::contains(rows["memslot_installs"], " 40 "));
+  CHECK(testutil::contains(rows["memslot_installs"], " 80"));
+  CHECK(testutil::contains(rows["mmio_wrap_zaps"], " 0 "));
+
+  const auto json = kvmsim({"sweep", file, "--param", "updates=40,80", "--seeds", "0..0", "--json"});
+  REQUIRE(json.exit_code == 0);
+  const nlohmann::json reports = nlohmann::json::parse(json.out);
+  REQUIRE(reports.size() == 2);
+  CHECK(reports[0]["params"]["updates"] == 40);
+  CHECK(reports[1]["params"]["updates"] == 80);
+  CHECK(reports[1]["variants"][0]["metrics"]["mmio_wrap_zaps"]["max"] == 1);
+
+  const auto run = kvmsim({"run", file, "--variant", "v3.17", "--seed", "0", "--param",
+                           "updates=80", "--trace", dir.file("t.json")});
+  CHECK(run.exit_code == 0);
+  CHECK(kvmsim({"replay", dir.file("t.json")}).exit_code == 0);  // the trace holds the values
+
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{"sweep", file, "--param", "pages=1"},
+        {"sweep", file, "--param", "updates=x"},
+        {"sweep", file, "--param", "updates"},
+        {"sweep", file, "--param", "updates=1", "--param", "updates=2"},
+        {"run", file, "--variant", "v3.17", "--seed", "0", "--param", "updates=1,2"}}) {
+    const auto r = kvmsim(bad);
+    CAPTURE(bad.back());
+    CHECK(r.exit_code == 2);
+    CHECK(testutil::contains(r.err, "--param"));
+  }
 }
 
 TEST_CASE("cli: sweep --traces writes the first failure of each variant, and it replays") {

@@ -340,6 +340,55 @@ TEST_CASE("meets: metric bounds hold in every execution") {
   CHECK(model::meets(r, e));
 }
 
+TEST_CASE("scenario parameters: \"$name\" takes the default or the override, and the applied file replays") {
+  nlohmann::json j = nlohmann::json::parse(
+      testutil::read_file(testutil::source_root() + "/scenarios/0e32958ec449-mmio-generation-wrap.json"));
+  j["params"] = {{"updates", 40}, {"unused", "0x10"}};
+  j["threads"][0]["program"][0]["count"] = "$updates";
+  REQUIRE(j["threads"][0]["program"][0]["op"] == "memslot_updates");
+  const auto count = [](const model::Scenario& sc) { return sc.threads[0].program[0].count; };
+
+  const model::Scenario by_default = model::parse_scenario(nlohmann::json::parse(j.dump()), "p.json");
+  CHECK(count(by_default) == 40);
+  CHECK(by_default.params == model::ParamValues{{"unused", 16}, {"updates", 40}});
+  CHECK(by_default.json["threads"][0]["program"][0]["count"] == 40);
+  CHECK(by_default.json["params"]["updates"] == 40);
+
+  const model::Scenario overridden =
+      model::parse_scenario(nlohmann::json::parse(j.dump()), "p.json", {{"updates", 80}});
+  CHECK(count(overridden) == 80);
+  // The applied document stands alone: parsed again, without overrides, it is the same run.
+  const model::Scenario again = model::parse_scenario(overridden.json, "trace.json");
+  CHECK(count(again) == 80);
+  CHECK(again.json == overridden.json);
+
+  const auto error = [&](nlohmann::json doc, const model::ParamValues& overrides) -> std::string {
+    try {
+      model::parse_scenario(nlohmann::json::parse(doc.dump()), "p.json", overrides);
+    } catch (const sim::InputError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  CHECK(testutil::contains(error(j, {{"pages", 1}}),
+                           "p.json: --param pages: the scenario declares no parameter 'pages' "
+                           "(declared: unused, updates)"));
+  nlohmann::json unknown = j;
+  unknown["threads"][0]["program"][0]["count"] = "$update";
+  CHECK(testutil::contains(error(unknown, {}),
+                           "p.json: /threads/0/program/0/count: unknown parameter '$update'"));
+  nlohmann::json bad_name = j;
+  bad_name["params"]["Pages"] = 1;
+  CHECK(testutil::contains(error(bad_name, {}), "p.json: /params/Pages: a parameter name"));
+  nlohmann::json bad_value = j;
+  bad_value["params"]["updates"] = -1;
+  CHECK(testutil::contains(error(bad_value, {}), "p.json: /params/updates: expected an unsigned"));
+  // Free text is not a parameter reference.
+  nlohmann::json text = j;
+  text["title"] = "$ is cheap";
+  CHECK(error(text, {}) == "");
+}
+
 TEST_CASE("metric relations: parsed, printed, and held in every execution") {
   const model::MetricRelation le = model::parse_metric_relation("mmio_spte_hits <= memslot_installs");
   CHECK(le.left == "mmio_spte_hits");

@@ -2,7 +2,10 @@
 
 #include <stdexcept>
 
+#include <fmt/format.h>
+
 #include "sim/json_input.hpp"
+#include "sim/parse_int.hpp"
 
 namespace kvmsim {
 
@@ -14,6 +17,43 @@ std::pair<uint64_t, uint64_t> seed_range(const std::optional<std::string>& seeds
   } catch (const std::invalid_argument& e) {
     throw sim::InputError(std::string("--seeds: ") + e.what());
   }
+}
+
+std::vector<model::ParamValues> param_grid(const std::vector<std::string>& specs) {
+  std::vector<model::ParamValues> grid{{}};
+  for (const std::string& spec : specs) {
+    const size_t eq = spec.find('=');
+    const std::string name = spec.substr(0, eq);
+    if (eq == std::string::npos || name.empty())
+      throw sim::InputError("--param: expected NAME=V1,V2,..., got '" + spec + "'");
+    std::vector<uint64_t> values;
+    for (size_t at = eq + 1;;) {
+      const size_t comma = spec.find(',', at);
+      const std::string text = spec.substr(at, comma == std::string::npos ? comma : comma - at);
+      const auto v = sim::parse_u64(text);
+      if (!v)
+        throw sim::InputError("--param " + name + ": '" + text + "' is not an unsigned integer");
+      values.push_back(*v);
+      if (comma == std::string::npos) break;
+      at = comma + 1;
+    }
+    for (const auto& combination : grid)
+      if (combination.count(name)) throw sim::InputError("--param " + name + " given twice");
+    std::vector<model::ParamValues> next;
+    for (const auto& combination : grid)
+      for (uint64_t v : values) {
+        next.push_back(combination);
+        next.back()[name] = v;
+      }
+    grid = std::move(next);
+  }
+  return grid;
+}
+
+std::string params_text(const model::ParamValues& params) {
+  std::string s;
+  for (const auto& [name, value] : params) s += fmt::format("{}{}={}", s.empty() ? "" : " ", name, value);
+  return s;
 }
 
 }  // namespace kvmsim

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "model/scenario.hpp"
 
@@ -14,5 +15,13 @@ namespace kvmsim {
 // is an InputError naming --seeds.
 std::pair<uint64_t, uint64_t> seed_range(const std::optional<std::string>& seeds,
                                          const model::Scenario& scenario);
+
+// --param NAME=V1,V2,... (repeatable): every combination of the values, the
+// first option varying slowest; one empty combination without any. A bad
+// spec is an InputError naming --param.
+std::vector<model::ParamValues> param_grid(const std::vector<std::string>& specs);
+
+// The combination in a heading: "pages=16 vcpus=2" ("" if empty).
+std::string params_text(const model::ParamValues& params);
 
 }  // namespace kvmsim

@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include "args.hpp"
 #include "commands.hpp"
 #include "model/scenario.hpp"
 #include "model/simulation.hpp"
@@ -12,7 +13,9 @@ namespace kvmsim {
 int cmd_run(const RunArgs& args) {
   const auto seed = sim::parse_u64(args.seed);
   if (!seed) throw sim::InputError("--seed: expected an unsigned 64-bit integer, got '" + args.seed + "'");
-  const model::Scenario scenario = model::load_scenario(args.scenario);
+  const std::vector<model::ParamValues> params = param_grid(args.params);
+  if (params.size() != 1) throw sim::InputError("--param: run takes one value per parameter");
+  const model::Scenario scenario = model::load_scenario(args.scenario, params.front());
   const sim::Trace trace =
       model::record_execution(scenario, model::find_variant(args.variant), *seed, kTool);
   print_execution(trace);

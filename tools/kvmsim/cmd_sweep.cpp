@@ -67,6 +67,13 @@ nlohmann::json to_json(const model::SweepResult& r) {
           {"ok", r.ok}};
 }
 
+// " --param a=1 --param b=2" for a kvmsim run command line.
+std::string param_options(const model::ParamValues& params) {
+  std::string s;
+  for (const auto& [name, value] : params) s += fmt::format(" --param {}={}", name, value);
+  return s;
+}
+
 // Sweeps run without recording; the first failing seed is re-run with it
 // (determinism makes that the same execution) and its trace written.
 std::string write_first_failure(const model::Scenario& scenario, const model::SweepResult& r,
@@ -109,10 +116,10 @@ void print_matrix(const nlohmann::json& reports) {
   }
 }
 
-nlohmann::json sweep_one(const std::string& path, const SweepArgs& args, bool& all_ok,
-                         ReportDir* reports) {
+nlohmann::json sweep_one(const std::string& path, const model::ParamValues& params,
+                         const SweepArgs& args, bool& all_ok, ReportDir* reports) {
   const bool quiet = args.json || args.matrix;  // only the final output
-  const model::Scenario scenario = model::load_scenario(path);
+  const model::Scenario scenario = model::load_scenario(path, params);
   const auto [begin, end] = seed_range(args.seeds, scenario);
   std::vector<const model::Expectation*> todo;
   for (const auto& e : scenario.expect)
@@ -121,8 +128,9 @@ nlohmann::json sweep_one(const std::string& path, const SweepArgs& args, bool& a
     throw sim::InputError(path + ": expects nothing of variant '" + *args.variant + "'");
 
   if (!quiet) {
-    fmt::print("scenario {} ({}): seeds {}..{} ({})\n", scenario.name, path, begin, end,
-               scenario.exploration.strategy);
+    fmt::print("scenario {} ({}){}: seeds {}..{} ({})\n", scenario.name, path,
+               scenario.params.empty() ? "" : " [" + params_text(scenario.params) + "]", begin,
+               end, scenario.exploration.strategy);
     fmt::print("{:<17} {:>10}  {:<24} {:>18}  {:<14} {:<3} {}\n", "VARIANT", "EXECUTIONS",
                "VIOLATIONS", "FIRST FAILING SEED", "EXPECTED", "OK", "METRICS");
   }
@@ -149,15 +157,53 @@ nlohmann::json sweep_one(const std::string& path, const SweepArgs& args, bool& a
     if (row.contains("trace"))
       repro.push_back(fmt::format("  kvmsim replay {}", row["trace"].get<std::string>()));
     else if (r.first_failing_seed)
-      repro.push_back(fmt::format("  kvmsim run {} --variant {} --seed {}", path, r.variant,
-                                  *r.first_failing_seed));
+      repro.push_back(fmt::format("  kvmsim run {} --variant {} --seed {}{}", path, r.variant,
+                                  *r.first_failing_seed, param_options(scenario.params)));
   }
   if (!quiet && !repro.empty()) {
     fmt::print("first failure of each variant:\n");
     for (const auto& line : repro) fmt::print("{}\n", line);
   }
   if (!quiet) fmt::print("\n");
-  return {{"scenario", scenario.name}, {"variants", variants}};
+  nlohmann::json report = {{"scenario", scenario.name}, {"variants", variants}};
+  if (!scenario.params.empty()) report["params"] = scenario.params;
+  return report;
+}
+
+// How each metric grew over the parameter values of one scenario: a row per
+// variant and metric, a column per combination (its range over the seeds).
+void print_growth(const std::vector<model::ParamValues>& grid,
+                  const std::vector<nlohmann::json>& reports) {
+  std::vector<std::string> columns;
+  for (const auto& combination : grid) columns.push_back(params_text(combination));
+  // Variants in the sweep's order, each with its metrics by name; a metric
+  // a combination never touched is 0 there.
+  std::vector<std::string> variants;
+  std::map<std::string, std::map<std::string, std::vector<std::string>>> cells;
+  for (size_t c = 0; c < reports.size(); ++c)
+    for (const auto& row : reports[c].at("variants")) {
+      const std::string variant = row.at("variant");
+      if (std::find(variants.begin(), variants.end(), variant) == variants.end())
+        variants.push_back(variant);
+      for (const auto& [metric, range] : row.at("metrics").items()) {
+        auto [it, fresh] =
+            cells[variant].try_emplace(metric, std::vector<std::string>(reports.size(), "0"));
+        const uint64_t lo = range.at("min"), hi = range.at("max");
+        it->second[c] = lo == hi ? std::to_string(lo) : fmt::format("{}..{}", lo, hi);
+      }
+    }
+  size_t width = 12;
+  for (const auto& col : columns) width = std::max(width, col.size() + 2);
+  std::string header = fmt::format("{:<17} {:<24}", "VARIANT", "METRIC");
+  for (const auto& col : columns) header += fmt::format(" {:>{}}", col, width);
+  fmt::print("metrics by parameter:\n{}\n", header);
+  for (const auto& variant : variants)
+    for (const auto& [metric, row] : cells[variant]) {
+      std::string line = fmt::format("{:<17} {:<24}", variant, metric);
+      for (const auto& cell : row) line += fmt::format(" {:>{}}", cell, width);
+      fmt::print("{}\n", line);
+    }
+  fmt::print("\n");
 }
 
 }  // namespace
@@ -168,8 +214,14 @@ int cmd_sweep(const SweepArgs& args) {
   nlohmann::json reports = nlohmann::json::array();
   std::optional<ReportDir> report_dir;
   if (args.report_dir) report_dir.emplace(*args.report_dir);
-  for (const auto& f : files)
-    reports.push_back(sweep_one(f, args, all_ok, report_dir ? &*report_dir : nullptr));
+  const std::vector<model::ParamValues> grid = param_grid(args.params);
+  for (const auto& f : files) {
+    std::vector<nlohmann::json> by_params;
+    for (const auto& params : grid)
+      by_params.push_back(sweep_one(f, params, args, all_ok, report_dir ? &*report_dir : nullptr));
+    if (grid.size() > 1 && !args.json && !args.matrix) print_growth(grid, by_params);
+    for (auto& report : by_params) reports.push_back(std::move(report));
+  }
   if (report_dir) {
     const std::string index = report_dir->write_index();
     if (!args.json && !args.matrix) fmt::print("reports: {}\n", index);

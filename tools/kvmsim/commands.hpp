@@ -17,6 +17,7 @@ struct SweepArgs {
   std::optional<std::string> variant;
   std::optional<std::string> traces;  // directory for first-failure traces
   std::optional<std::string> report_dir;  // HTML reports by violation signature
+  std::vector<std::string> params;        // --param NAME=V1,V2,...
   bool json = false;
   bool matrix = false;
 };
@@ -27,6 +28,7 @@ struct RunArgs {
   std::string variant;
   std::string seed;  // parsed strictly (CLI11 would wrap "-1" around)
   std::optional<std::string> trace;
+  std::vector<std::string> params;  // --param NAME=V
 };
 int cmd_run(const RunArgs& args);
 

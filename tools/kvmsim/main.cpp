@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
                  "re-run each variant's first failing seed with recording and write its trace here");
   s->add_option("--report-dir", sweep.report_dir,
                  "write an HTML report per distinct violation signature and an index.html here");
+  s->add_option("--param", sweep.params,
+                 "NAME=V1,V2,...: run at each value of a scenario parameter (repeatable: every "
+                 "combination) and show how the metrics grow");
   s->add_flag("--json", sweep.json, "print one JSON object");
   s->add_flag("--matrix", sweep.matrix,
               "print only a Markdown table of the verdicts: scenarios by kernel states")
@@ -31,6 +34,7 @@ int main(int argc, char** argv) {
   r->add_option("--variant", run.variant, "kernel variant (see 'kvmsim variants')")->required();
   r->add_option("--seed", run.seed, "strategy seed")->required();
   r->add_option("--trace", run.trace, "write the trace JSON here");
+  r->add_option("--param", run.params, "NAME=V: set a scenario parameter (repeatable)");
 
   std::string trace;
   auto* p = app.add_subcommand("replay", "re-run a recorded trace and check every event");
