@@ -307,6 +307,118 @@ TEST_CASE("mutex: without the lock the same program does overlap (control)") {
   CHECK(overlapping > 0);
 }
 
+TEST_CASE("point() returns true exactly when another thread ran before the caller resumed") {
+  int switched = 0, stayed = 0;
+  for (uint64_t seed = 0; seed < 50; ++seed) {
+    CAPTURE(seed);
+    sim::RandomStrategy strategy;
+    sim::Execution exec(strategy, sim::ExecutionOptions{10000, false});
+    sim::Shared<int> x("x", 0);
+    int b_ran = 0;  // ghost: bumped whenever B has the CPU, before its next point
+    std::vector<std::pair<bool, bool>> seen;  // (point's result, B ran meanwhile)
+    exec.spawn("A", 0, [&] {
+      for (int i = 0; i < 10; ++i) {
+        const int before = b_ran;
+        const bool r = sim::Execution::current().point();
+        seen.emplace_back(r, b_ran != before);
+      }
+    });
+    exec.spawn("B", 1, [&] {
+      for (int i = 0; i < 10; ++i) {
+        ++b_ran;
+        x.load();
+      }
+      ++b_ran;
+    });
+    REQUIRE_FALSE(exec.run(seed).violation);
+    for (auto [r, ran] : seen) {
+      CHECK(r == ran);
+      ++(r ? switched : stayed);
+    }
+  }
+  CHECK(switched > 0);
+  CHECK(stayed > 0);
+  // Alone, a thread never gives the CPU away.
+  sim::RandomStrategy strategy;
+  sim::Execution exec(strategy, sim::ExecutionOptions{10000, false});
+  int switches = 0;
+  exec.spawn("A", 0, [&] {
+    for (int i = 0; i < 20; ++i) switches += sim::Execution::current().point();
+  });
+  REQUIRE_FALSE(exec.run(1).violation);
+  CHECK(switches == 0);
+}
+
+namespace {
+
+// Runs the thread the test names in `want` whenever it is runnable.
+struct Directed final : sim::Strategy {
+  ThreadId want = 0;
+  void begin_execution(uint64_t) override {}
+  ThreadId pick(std::span<const ThreadId> runnable, ThreadId current, bool) override {
+    if (std::find(runnable.begin(), runnable.end(), want) != runnable.end()) return want;
+    if (std::find(runnable.begin(), runnable.end(), current) != runnable.end()) return current;
+    return runnable.front();
+  }
+  std::string name() const override { return "directed"; }
+};
+
+}  // namespace
+
+TEST_CASE("lock: contended() while another thread waits, until that thread has the lock") {
+  Directed strategy;
+  sim::Execution exec(strategy, sim::ExecutionOptions{10000, false});
+  sim::Spinlock lock("lock");
+  sim::Shared<int> x("x", 0);
+  std::vector<bool> seen;
+  exec.spawn("A", 0, [&] {
+    lock.lock();
+    seen.push_back(lock.contended());  // alone: no
+    strategy.want = 1;
+    x.load();  // B runs, calls lock() and blocks
+    seen.push_back(lock.contended());  // B waits: yes
+    strategy.want = 0;
+    lock.unlock();                     // B is woken but has not run yet
+    seen.push_back(lock.contended());  // still wanted: yes
+    strategy.want = 1;
+    x.load();                          // B takes the lock and gives A the CPU back
+    seen.push_back(lock.contended());  // B holds it, nobody waits: no
+  });
+  exec.spawn("B", 1, [&] {
+    lock.lock();
+    strategy.want = 0;
+    x.load();
+    lock.unlock();
+  });
+  REQUIRE_FALSE(exec.run(0).violation);
+  CHECK(seen == std::vector<bool>{false, true, true, false});
+}
+
+TEST_CASE("lock: the longest hold, in scheduling decisions, as the metric the owner names") {
+  sim::RandomStrategy strategy;
+  sim::Execution exec(strategy, sim::ExecutionOptions{10000, false});
+  sim::Spinlock named("named"), unnamed("unnamed");
+  named.report_longest_hold_as("named_longest_hold");
+  sim::Shared<int> x("x", 0);
+  std::vector<uint64_t> after;
+  exec.spawn("A", 0, [&] {
+    // Each hold: the loads' decisions plus the unlock's.
+    for (int loads : {3, 1, 6, 2}) {
+      named.lock();
+      unnamed.lock();
+      for (int i = 0; i < loads; ++i) x.load();
+      unnamed.unlock();
+      named.unlock();
+      after.push_back(sim::Execution::current().metrics().get("named_longest_hold"));
+    }
+  });
+  REQUIRE_FALSE(exec.run(0).violation);
+  // A hold of `loads` covers loads + 2 decisions (unnamed's unlock and its
+  // own); unnamed's lock decision comes after named was taken, so + 3.
+  CHECK(after == std::vector<uint64_t>{6, 6, 9, 9});
+  CHECK(exec.metrics().values().size() == 1);  // unnamed reports nothing
+}
+
 TEST_CASE("mutex: recursive locking and unlocking a lock not held are violations") {
   sim::RandomStrategy strategy;
   {

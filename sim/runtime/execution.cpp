@@ -72,12 +72,14 @@ ThreadId Execution::decide(ThreadId current, bool yielding) {
 
 void Execution::grow_schedule() { schedule_.resize(schedule_.size() * 2); }
 
-void Execution::point(bool yielding) {
+bool Execution::point(bool yielding) {
   if (decisions_ >= options_.step_bound)
     fail("step-bound", "no verdict within " + std::to_string(options_.step_bound) +
                            " scheduling decisions" + blocked_summary());
   const ThreadId next = decide(current_, yielding);
-  if (next != current_) switch_to(next);
+  if (next == current_) return false;
+  switch_to(next);
+  return true;
 }
 
 void Execution::block(const Object& on) {

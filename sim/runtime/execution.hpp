@@ -44,13 +44,16 @@ class Execution {
 
   // --- for modeled threads ---------------------------------------------
   // A scheduling point: the strategy may switch to another runnable thread.
-  // `yielding` marks a spin-loop iteration.
-  void point(bool yielding = false);
+  // `yielding` marks a spin-loop iteration. Returns true when the strategy
+  // chose another thread, i.e. others ran before the caller resumed.
+  bool point(bool yielding = false);
   // Makes the calling thread not runnable until wake(); `on` names what it
   // waits for (for the deadlock message). Returns once woken and chosen.
   void block(const Object& on);
   void wake(ThreadId t);
   ThreadId self() const { return current_; }
+  // Scheduling decisions taken so far in this execution.
+  uint64_t decisions() const { return decisions_; }
   [[noreturn]] void fail(std::string kind, std::string message);
 
   bool recording() const { return options_.record; }

@@ -17,6 +17,11 @@ class Metrics {
   void set_first(std::string_view name, uint64_t value) {
     if (values_.find(name) == values_.end()) values_.emplace(name, value);
   }
+  // Keeps the largest value recorded: "how long was the longest X".
+  void set_max(std::string_view name, uint64_t value) {
+    uint64_t& v = find(name);
+    if (value > v) v = value;
+  }
   uint64_t get(std::string_view name) const {
     auto it = values_.find(name);
     return it == values_.end() ? 0 : it->second;

@@ -7,11 +7,20 @@ void Lock::lock(const char* function) {
   ex.point();
   if (owner_ == ex.self())
     fail("deadlock", ex.threads()[ex.self()].name + " takes " + name() + " recursively");
+  // A waiter woken by unlock wants the lock until it has it, even before it
+  // runs again; the guard also counts down when an aborted execution
+  // unwinds the thread.
+  struct Contender {
+    unsigned& n;
+    explicit Contender(unsigned& c) : n(++c) {}
+    ~Contender() { --n; }
+  } contender(contenders_);
   while (owner_ != kNoThread) {
     waiters_.push_back(ex.self());
     ex.block(*this);
   }
   owner_ = ex.self();
+  acquired_at_ = ex.decisions();
   if (ex.recording())
     ex.record(kind_ == Kind::mutex ? "mutex_lock" : "spin_lock", this, "", function);
 }
@@ -20,6 +29,7 @@ void Lock::unlock(const char* function) {
   Execution& ex = Execution::current();
   ex.point();
   warn_on(owner_ != ex.self(), "unlock-not-owner", "unlocking a lock the thread does not hold");
+  if (!hold_metric_.empty()) ex.metrics().set_max(hold_metric_, ex.decisions() - acquired_at_);
   owner_ = kNoThread;
   if (ex.recording())
     ex.record(kind_ == Kind::mutex ? "mutex_unlock" : "spin_unlock", this, "", function);
