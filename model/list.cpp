@@ -44,7 +44,7 @@ void list_move(list_head* entry, list_head* head) {
 }
 
 void oracle_list_walk_step(const list_head* head, const list_head* pos, bool freed,
-                           const char* function) {
+                           list_dir dir, const char* function) {
   if (pos->on_list == head && !freed) return;
   std::string onto;
   if (freed)
@@ -56,15 +56,16 @@ void oracle_list_walk_step(const list_head* head, const list_head* pos, bool fre
   else
     onto = pos->name() + ", which list_del took off every list";
   sim::fail("list-walk-freed-page",
-            fmt::format("{}: list_for_each_entry_safe over {} stepped onto {}", function,
-                        head->name(), onto));
+            fmt::format("{}: list_for_each_entry_safe{} over {} stepped onto {}", function,
+                        dir == list_dir::prev ? "_reverse" : "", head->name(), onto));
 }
 
-list_head* list_walk_next(list_head* node, const char* function) {
+list_head* list_walk_read(list_head* node, list_dir dir, const char* function) {
   sim::Execution& ex = sim::Execution::current();
   ex.point();
-  if (ex.recording()) ex.record("load", node, node->next->name(), function);
-  return node->next;
+  list_head* to = dir == list_dir::next ? node->next : node->prev;
+  if (ex.recording()) ex.record("load", node, to->name(), function);
+  return to;
 }
 
 }  // namespace model

@@ -46,15 +46,20 @@ T* list_last_entry(const list_head* head) {
   return list_entry<T>(head->prev);
 }
 
+// Which way a walk goes: list_for_each_entry_safe follows ->next from the
+// head, list_for_each_entry_safe_reverse follows ->prev from the tail.
+enum class list_dir { next, prev };
+
 // The oracle of every walk step (kind list-walk-freed-page): `pos` must be
 // an entry of the walked list `head`, and not freed. `function` is the
 // kernel function that walks.
 void oracle_list_walk_step(const list_head* head, const list_head* pos, bool freed,
-                           const char* function);
+                           list_dir dir, const char* function);
 
-// Reads node->next for a walk: a scheduling point, so that a walk that never
-// ends meets the execution's step bound, and a "load" event when recording.
-list_head* list_walk_next(list_head* node, const char* function);
+// Reads node->next (or node->prev) for a walk: a scheduling point, so that a
+// walk that never ends meets the execution's step bound, and a "load" event
+// when recording.
+list_head* list_walk_read(list_head* node, list_dir dir, const char* function);
 
 // list_for_each_entry_safe(pos, n, head, member), driven by the walker:
 //
@@ -64,12 +69,13 @@ list_head* list_walk_next(list_head* node, const char* function);
 // goes on at that n wherever it has gone meanwhile, exactly like the macro:
 // the body may move or delete pos, nothing else. T has a `freed` flag (an
 // entry freed in the model stays allocated, so stepping onto it is reported
-// instead of being undefined behaviour).
-template <class T>
+// instead of being undefined behaviour). With list_dir::prev it is
+// list_for_each_entry_safe_reverse: from the tail, n = pos->prev.
+template <class T, list_dir Dir = list_dir::next>
 class list_safe_walk {
  public:
   list_safe_walk(list_head* head, const char* function) : head_(head), function_(function) {
-    step(list_walk_next(head, function));
+    step(list_walk_read(head, Dir, function));
   }
   bool done() const { return pos_ == head_; }
   T* pos() const { return list_entry<T>(pos_); }
@@ -79,8 +85,8 @@ class list_safe_walk {
   void step(list_head* node) {
     pos_ = node;
     if (done()) return;
-    oracle_list_walk_step(head_, pos_, pos_->container && pos()->freed, function_);
-    n_ = list_walk_next(pos_, function_);
+    oracle_list_walk_step(head_, pos_, pos_->container && pos()->freed, Dir, function_);
+    n_ = list_walk_read(pos_, Dir, function_);
   }
 
   list_head* head_;
@@ -88,5 +94,8 @@ class list_safe_walk {
   list_head* pos_ = nullptr;
   list_head* n_ = nullptr;
 };
+
+template <class T>
+using list_safe_walk_reverse = list_safe_walk<T, list_dir::prev>;
 
 }  // namespace model

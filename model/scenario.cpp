@@ -77,9 +77,10 @@ kvm_memory_slot parse_memslot(const JsonIn& j) {
   return s;
 }
 
-const char* const kVcpuOps = "access, enter_smm, leave_smm, wait_for";
+const char* const kVcpuOps = "access, enter_smm, leave_smm, fault_in_shadow_page, wait_for";
 const char* const kUpdaterOps =
-    "create_memslot, delete_memslot, move_memslot, set_memslot_flags, memslot_updates, wait_for";
+    "create_memslot, delete_memslot, move_memslot, set_memslot_flags, memslot_updates, "
+    "flush_shadow_all, change_mmu_pages, wait_for";
 
 Op parse_op(const JsonIn& j, ThreadSpec::Kind kind,
             const std::vector<std::string>& thread_names, uint64_t gfns) {
@@ -105,12 +106,32 @@ Op parse_op(const JsonIn& j, ThreadSpec::Kind kind,
       op.kind = Op::Kind::access;
       op.gfn = gfn_in_range(j.at("gfn"));
       op.write = j.has("write") && j.at("write").boolean();
+    } else if (name == "fault_in_shadow_page") {
+      // The gfn a shadow page shadows is not bounded by the EPT table.
+      j.expect_object({"op", "gfn", "level", "count"});
+      op.kind = Op::Kind::fault_in_shadow_page;
+      op.gfn = j.at("gfn").u64();
+      op.level = j.has("level") ? static_cast<unsigned>(j.at("level").u64()) : 1;
+      if (op.level < 1 || op.level > 5) j.at("level").error("level is 1 (4K page table) to 5");
+      op.count = j.has("count") ? j.at("count").u64() : 1;
+      if (op.count == 0 || op.count > 100000) j.at("count").error("must be between 1 and 100000");
     } else if (name == "enter_smm" || name == "leave_smm") {
       j.expect_object({"op"});
       op.kind = name == "enter_smm" ? Op::Kind::enter_smm : Op::Kind::leave_smm;
     } else {
       j.at("op").error("unknown vcpu operation '" + name + "' (known: " + kVcpuOps + ")");
     }
+    return op;
+  }
+  if (name == "flush_shadow_all") {
+    j.expect_object({"op"});
+    op.kind = Op::Kind::flush_shadow_all;
+    return op;
+  }
+  if (name == "change_mmu_pages") {
+    j.expect_object({"op", "goal"});
+    op.kind = Op::Kind::change_mmu_pages;
+    op.count = j.at("goal").u64();
     return op;
   }
   if (name == "create_memslot") {
@@ -291,7 +312,10 @@ Scenario parse_scenario(const nlohmann::json& raw, const std::string& path,
   if (sc.expect.empty()) root.at("expect").error("at least one variant expectation is needed");
 
   const JsonIn vm = root.at("vm");
-  vm.expect_object({"gfns", "memslots", "generations", "mmio_sptes"});
+  vm.expect_object(
+      {"gfns", "memslots", "generations", "mmio_sptes", "shadow_pages", "n_max_mmu_pages"});
+  if (vm.has("shadow_pages")) sc.shadow_pages = parse_shadow_pages(vm.at("shadow_pages"));
+  if (vm.has("n_max_mmu_pages")) sc.n_max_mmu_pages = vm.at("n_max_mmu_pages").u64();
   sc.gfns = vm.at("gfns").u64();
   if (sc.gfns == 0 || sc.gfns > kMaxGfns)
     vm.at("gfns").error("must be between 1 and " + std::to_string(kMaxGfns));

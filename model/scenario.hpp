@@ -11,6 +11,7 @@
 
 #include "model/kvm_host.hpp"
 #include "model/scenario_params.hpp"
+#include "model/scenario_shadow.hpp"
 
 namespace model {
 
@@ -57,6 +58,9 @@ struct Op {
     move_memslot,         // updater: KVM_MR_MOVE to base_gfn
     set_memslot_flags,    // updater: KVM_MR_FLAGS_ONLY to flags
     memslot_updates,      // updater: `count` FLAGS_ONLY updates toggling dirty logging
+    flush_shadow_all,     // updater: kvm_arch_flush_shadow_all, every shadow page zapped
+    change_mmu_pages,     // updater: KVM_SET_NR_MMU_PAGES to `count`
+    fault_in_shadow_page, // vcpu: `count` faults, each needing a page for gfn + k at `level`
     wait_for,             // any: wait until `thread` has finished its program
   };
   Kind kind;
@@ -67,7 +71,8 @@ struct Op {
   uint64_t npages = 0;  // create
   hva_t userspace_addr = 0;  // create
   uint32_t flags = 0;        // set_memslot_flags
-  uint64_t count = 0;        // memslot_updates
+  uint64_t count = 0;        // memslot_updates, change_mmu_pages, fault_in_shadow_page
+  unsigned level = 1;        // fault_in_shadow_page
   size_t thread = 0;         // wait_for: index of the awaited thread
 };
 
@@ -106,6 +111,8 @@ struct Scenario {
   std::vector<std::vector<kvm_memory_slot>> memslots;  // per address space
   std::vector<std::optional<uint64_t>> generations;    // per address space
   std::vector<InitialMmioSpte> mmio_sptes;
+  std::vector<InitialShadowPage> shadow_pages;
+  std::optional<uint64_t> n_max_mmu_pages;  // vm.n_max_mmu_pages
   std::vector<ThreadSpec> threads;
   Oracles oracles;
   Exploration exploration;

@@ -6,6 +6,7 @@
 
 #include "model/kvm_main.hpp"
 #include "model/x86/mmu.hpp"
+#include "model/x86/mmu_zap.hpp"
 #include "model/x86/x86.hpp"
 #include "sim/json_input.hpp"
 #include "sim/strategy/strategy.hpp"
@@ -35,6 +36,12 @@ void Simulation::build_vm() {
   for (const InitialMmioSpte& m : scenario_.mmio_sptes)
     vm_->arch.sptes[m.as_id].at(m.gfn).init(make_mmio_spte_value(
         variant_.mmio_gen_layout, m.gfn, ACC_ALL, mmio_generation_of(variant_, m.generation)));
+  kvm_mmu_init_vm(vm_.get());
+  build_shadow_pages(vm_.get(), scenario_.shadow_pages);
+  // A VM holding that many pages had at least that limit; a scenario may set
+  // another.
+  vm_->arch.n_max_mmu_pages = scenario_.n_max_mmu_pages.value_or(
+      std::max(KVM_MIN_ALLOC_MMU_PAGES, vm_->arch.n_used_mmu_pages));
   vcpu_of_thread_.assign(scenario_.threads.size(), nullptr);
   exited_.clear();
   exited_.resize(scenario_.threads.size());
@@ -114,6 +121,19 @@ void Simulation::run_thread(size_t i) {
         break;
       case Op::Kind::wait_for:
         exited_[op.thread]->wait("userspace");
+        break;
+      case Op::Kind::fault_in_shadow_page:
+        for (uint64_t k = 0; k < op.count; ++k)
+          kvm_mmu_fault_in_shadow_page(vcpu_of_thread_[i], op.gfn + k, op.level);
+        break;
+      case Op::Kind::flush_shadow_all:
+        exec_.note("kvm_arch_flush_shadow_all", "every shadow page zapped ({} in use)",
+                   vm_->arch.n_used_mmu_pages);
+        kvm_arch_flush_shadow_all(vm_.get());
+        break;
+      case Op::Kind::change_mmu_pages:
+        exec_.note("kvm_vm_ioctl", "ioctl KVM_SET_NR_MMU_PAGES {}", op.count);
+        kvm_mmu_change_mmu_pages(vm_.get(), op.count);
         break;
       default:
         memslot_op(op);

@@ -37,7 +37,10 @@ std::vector<Variant> build() {
                "published (seed 004, removed lines). kvm_current_mmio_generation adds "
                "MMIO_MAX_GEN - 150 (function text found by search). The memslots struct is "
                "zero-allocated, so the generation starts at 0. The per-vCPU MMIO cache has no "
-               "generation (56f17dd3fbc4 added it).",
+               "generation (56f17dd3fbc4 added it). kvm_arch_flush_shadow_all is fast invalidate "
+               "(5304b8d37c2a, 6ca18b6950f8, 2013, named in Sean Christopherson's Sep 2019 fast "
+               "zap text); its kvm_zap_obsolete_pages is modeled as read in 4.19, the 3.16 body "
+               "is not read.",
       .address_spaces = 1,
       .in_progress_flag = InProgressFlag::none,
       .initial_generation_base = 0,
@@ -51,6 +54,8 @@ std::vector<Variant> build() {
       .mmio_cache_checks_generation = false,
       .mmio_cache_skips_in_flux = false,
       .flush_memslot_zaps_slot_only = false,
+      .flush_shadow_all = FlushShadowAll::invalidate_zap_all_pages,
+      .prepare_zap_reports_list_unstable = false,
   });
 
   Variant v317 = v.back();
@@ -154,23 +159,48 @@ std::vector<Variant> build() {
     c.initial_generation_stride = 1;
     c.mmio_gen_layout = MmioGenLayout::genmask19_high_unshifted;
   }
+  Variant reverts = v.back();
+  reverts.name = "v5.0+ea145aacf4ae";
+  reverts.commits = {{"4e103134b862", "KVM: x86/mmu: Zap only the relevant pages when removing a "
+                                      "memslot"},
+                     {"4771450c345d", "Revert \"KVM: MMU: drop kvm_mmu_zap_mmio_sptes\""},
+                     {"571c5af06e30", "KVM: x86/mmu: Voluntarily reschedule as needed when "
+                                      "zapping MMIO sptes"},
+                     {"7390de1e99a7", "Revert \"KVM: x86: use the fast way to invalidate all "
+                                      "pages\""},
+                     {"ea145aacf4ae", "Revert \"KVM: MMU: fast invalidate all pages\""}};
+  reverts.notes =
+      "The series from \"Move slot_level_*() helper functions up a few lines\" through the "
+      "second revert, in the order of the 5.1 pull request (the two refactors before "
+      "4e103134b862, the documentation and tracepoint reverts and \"Remove is_obsolete() "
+      "call\" change no modeled step): deleting or moving a slot zaps only that slot's pages; a wrap zaps only the "
+      "shadow pages holding MMIO SPTEs (__kvm_mmu_zap_all(kvm, true), the sp->mmio_cached walk; "
+      "read from the removed side of a Sep 2019 patch); fast invalidate is reverted, so "
+      "kvm_arch_flush_shadow_all calls kvm_mmu_zap_all, which skips invalid roots (\"KVM: "
+      "x86/mmu: skip over invalid root pages when zapping all sptes\"), restarts whenever "
+      "kvm_mmu_prepare_zap_page returns non-zero and after cond_resched_lock dropped mmu_lock "
+      "(\"Voluntarily reschedule as needed when zapping all sptes\"; ids of these two not "
+      "found). The kvm_mmu_zap_all body is inferred: the 5.1 body (read in later diffs) with "
+      "83cdb56864's change undone. The revert ids and titles are from Sean Christopherson's "
+      "Sep 2019 \"Reintroduce fast invalidate/zap for flushing memslot\" text. In the "
+      "leaf-only SPTE tables of this model a slot flush clears the SPTEs of the slot's gfns "
+      "and a wrap clears the MMIO SPTEs.";
+  reverts.mmio_wrap_response = MmioWrapResponse::zap_mmio_sptes;
+  reverts.flush_memslot_zaps_slot_only = true;
+  reverts.flush_shadow_all = FlushShadowAll::zap_all;
+  v.push_back(reverts);
+
   Variant v51 = v.back();
   v51.name = "v5.1";
   v51.version = "5.1";
-  v51.commits = {{"4e103134b862", "KVM: x86/mmu: Zap only the relevant pages when removing a "
-                                  "memslot"},
-                 {"4771450c345d", "Revert \"KVM: MMU: drop kvm_mmu_zap_mmio_sptes\""},
-                 {"571c5af06e30", "KVM: x86/mmu: Voluntarily reschedule as needed when zapping "
-                                  "MMIO sptes"},
-                 {"83cdb56864", "KVM: x86/mmu: Differentiate between nr zapped and list unstable"}};
+  v51.commits = {{"83cdb56864", "KVM: x86/mmu: Differentiate between nr zapped and list unstable"}};
   v51.notes =
-      "The rest of the series (patches 09-27): fast invalidate is reverted, a wrap zaps only the "
-      "shadow pages holding MMIO SPTEs (__kvm_mmu_zap_all(kvm, true), the sp->mmio_cached walk; "
-      "read from the removed side of a Sep 2019 patch), and deleting or moving a slot zaps only "
-      "that slot's pages. In the leaf-only SPTE tables of this model that is: clear the MMIO "
-      "SPTEs, and clear the SPTEs of the slot's gfns.";
-  v51.mmio_wrap_response = MmioWrapResponse::zap_mmio_sptes;
-  v51.flush_memslot_zaps_slot_only = true;
+      "The end of the series: kvm_mmu_zap_all restarts only when __kvm_mmu_prepare_zap_page "
+      "reports that zapping children made active_mmu_pages unstable (or after a lock drop). "
+      "The last two patches (\"WARN if zapping a MMIO spte results in zapping children\", "
+      "\"Consolidate kvm_mmu_zap_all() and kvm_mmu_zap_mmio_sptes()\") change no modeled "
+      "step.";
+  v51.prepare_zap_reports_list_unstable = true;
   v.push_back(v51);
   return v;
 }

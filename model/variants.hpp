@@ -51,6 +51,18 @@ enum class MmioWrapResponse {
   zap_mmio_sptes,  // 5.1 kvm_mmu_zap_mmio_sptes: only pages holding MMIO SPTEs
 };
 
+// How kvm_arch_flush_shadow_all zaps every shadow page.
+enum class FlushShadowAll {
+  // 5304b8d37c2a / 6ca18b6950f8 ("KVM: MMU: fast invalidate all pages",
+  // "KVM: x86: use the fast way to invalidate all pages", 3.11):
+  // kvm_mmu_invalidate_zap_all_pages bumps mmu_valid_gen and
+  // kvm_zap_obsolete_pages walks back from the oldest page.
+  invalidate_zap_all_pages,
+  // 7390de1e99a7 and ea145aacf4ae (the reverts, 5.1 merge window):
+  // kvm_mmu_zap_all walks forward over every page.
+  zap_all,
+};
+
 struct Variant {
   std::string name;     // "v3.16"
   std::string version;  // the mainline release it mirrors, or its base
@@ -85,6 +97,13 @@ struct Variant {
   bool mmio_cache_skips_in_flux;
   // 4e103134b862: kvm_arch_flush_shadow_memslot zaps only the slot's pages.
   bool flush_memslot_zaps_slot_only;
+  FlushShadowAll flush_shadow_all;
+  // 83cdb56864: __kvm_mmu_prepare_zap_page returns whether
+  // active_mmu_pages became unstable (children were zapped) and passes the
+  // number zapped out; kvm_mmu_zap_all restarts only when unstable. Before,
+  // it restarted whenever kvm_mmu_prepare_zap_page's count (children + 1
+  // for the page itself, 54a4f0239f2e) was non-zero.
+  bool prepare_zap_reports_list_unstable;
 };
 
 // Every variant, in kernel-history order.

@@ -96,7 +96,9 @@ TEST_CASE("cli: variants lists every kernel state in history order, with its com
       {"v5.0+cae7ed3c2cb0", {"cae7ed3c2cb0"}},
       {"v5.0+0e32958ec449", {"0e32958ec449"}},
       {"v5.0+164bf7e56c5a", {"164bf7e56c5a"}},
-      {"v5.1", {"4e103134b862", "4771450c345d", "571c5af06e30", "83cdb56864"}},
+      {"v5.0+ea145aacf4ae",
+       {"4e103134b862", "4771450c345d", "571c5af06e30", "7390de1e99a7", "ea145aacf4ae"}},
+      {"v5.1", {"83cdb56864"}},
   };
   testutil::TempDir dir;
 

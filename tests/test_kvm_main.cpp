@@ -100,6 +100,7 @@ TEST_CASE("a CREATE publishes once and a DELETE twice; the generation steps per 
       {"v5.0+cae7ed3c2cb0", 4, -150, -148},
       {"v5.0+0e32958ec449", 4, 0, 2},
       {"v5.0+164bf7e56c5a", 2, 0, 1},
+      {"v5.0+ea145aacf4ae", 2, 0, 1},
       {"v5.1", 2, 0, 1},
   };
   CHECK(std::size(table) == model::all_variants().size());

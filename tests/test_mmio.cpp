@@ -646,6 +646,7 @@ TEST_CASE("mmio_generation_wrapped: every variant, hand table") {
       {"v5.0+cae7ed3c2cb0", any_as20_yes, any_as20_no},
       {"v5.0+0e32958ec449", any_as20_yes, any_as20_no},
       {"v5.0+164bf7e56c5a", any_as19_yes, any_as19_no},
+      {"v5.0+ea145aacf4ae", any_as19_yes, any_as19_no},
       {"v5.1", any_as19_yes, any_as19_no},
   };
   const auto& all = model::all_variants();

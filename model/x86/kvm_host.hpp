@@ -9,15 +9,23 @@
 
 #include <fmt/format.h>
 
+#include "model/list.hpp"
+#include "model/x86/mmu_internal.hpp"
 #include "sim/sync/shared.hpp"
 
 namespace model {
 
+// arch/x86/include/asm/kvm_host.h (read in a 4.x-5.x copy).
+inline constexpr unsigned long KVM_MIN_ALLOC_MMU_PAGES = 64;
+inline constexpr unsigned long KVM_MIN_FREE_MMU_PAGES = 5;
+inline constexpr unsigned long KVM_REFILL_PAGES = 25;
+
 // The EPT leaf entries, one per guest frame and address space: a minimal
 // shadow page table (TDP, direct map) holding RAM and MMIO SPTEs. The SMM
 // address space has roots of its own (role.smm), hence a table of its own.
-// Intermediate levels and shadow-page lifetimes arrive with the shadow-MMU
-// model.
+// The shadow MMU's pages (model/x86/mmu_zap.hpp) are kept apart from that
+// table: zapping and allocation move them between lists, they hold no SPTE
+// values.
 struct kvm_arch {
   kvm_arch(uint64_t nr_gfns, unsigned tables) : spte_tables(tables) {
     for (unsigned as_id = 0; as_id < tables; ++as_id)
@@ -34,6 +42,32 @@ struct kvm_arch {
   }
   unsigned spte_tables;  // address spaces with a table in sptes[]
   std::deque<sim::Shared<uint64_t>> sptes[2];  // deque: built in place, never moved
+
+  // --- shadow MMU: every field below is protected by kvm->mmu_lock ---------
+  // Every shadow page, newest at the head: a FIFO (prepare_zap_oldest_mmu_page
+  // takes the tail).
+  list_head active_mmu_pages{"kvm->arch.active_mmu_pages"};
+  // 4.19: where kvm_zap_obsolete_pages prepares pages (mmu_shrink_scan may
+  // commit them); from 5.1 on unused.
+  list_head zapped_obsolete_pages{"kvm->arch.zapped_obsolete_pages"};
+  unsigned long n_used_mmu_pages = 0;
+  // kvm_arch_commit_memory_region sets it from the memslots' size, at least
+  // KVM_MIN_ALLOC_MMU_PAGES; the model starts there, and a scenario may set
+  // it directly before the execution starts.
+  unsigned long n_max_mmu_pages = KVM_MIN_ALLOC_MMU_PAGES;
+  // Fast invalidate (4.19): pages whose sp->mmu_valid_gen differs are obsolete.
+  unsigned long mmu_valid_gen = 0;
+  // kvm->stat in the kernel (struct kvm_vm_stat, its x86 members); here
+  // because model/kvm_host.hpp's struct kvm belongs to the generic code.
+  struct {
+    uint64_t mmu_shadow_zapped = 0;  // kvm_mmu_prepare_zap_page calls
+    uint64_t mmu_recycled = 0;       // pages make_mmu_pages_available zapped
+    uint64_t mmu_cache_miss = 0;     // kvm_mmu_get_page allocations
+  } stat;
+  // Model only: every shadow page ever allocated, in allocation order
+  // (kmem_cache_zalloc of mmu_page_header_cache); freed ones stay, marked
+  // kvm_mmu_page::freed, so that a use after free is reported.
+  std::deque<kvm_mmu_page> mmu_pages;
 };
 
 inline constexpr uint32_t HF_SMM_MASK = 1U << 6;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "model/kvm_main.hpp"
+#include "model/x86/mmu_zap.hpp"
 #include "model/x86/x86.hpp"
 
 namespace model {
@@ -211,11 +212,10 @@ int tdp_page_fault(kvm_vcpu* vcpu, gpa_t gpa, uint32_t error_code) {
   return r;
 }
 
-// Clears, under mmu_lock, every SPTE of every address space that `zap`
-// selects. The trace names the kernel function that zaps (`caller`).
+// Clears every SPTE of every address space that `zap` selects; mmu_lock
+// is held. The trace names the kernel function that zaps (`caller`).
 template <class Select>
-void zap_sptes(kvm* kvm, Select zap, const char* caller) {
-  kvm->mmu_lock.lock(caller);
+void clear_leaf_sptes(kvm* kvm, Select zap, const char* caller) {
   // Only mmu_lock holders write SPTEs, so peeking under the lock is exact;
   // it keeps untouched entries out of the schedule.
   for (unsigned as_id = 0; as_id < kvm->arch.spte_tables; ++as_id)
@@ -223,6 +223,13 @@ void zap_sptes(kvm* kvm, Select zap, const char* caller) {
       auto& spte = kvm->arch.sptes[as_id][gfn];
       if (spte.peek() != 0 && zap(gfn, spte.peek())) spte.store(0, caller);
     }
+}
+
+// clear_leaf_sptes under mmu_lock.
+template <class Select>
+void zap_sptes(kvm* kvm, Select zap, const char* caller) {
+  kvm->mmu_lock.lock(caller);
+  clear_leaf_sptes(kvm, zap, caller);
   kvm->mmu_lock.unlock(caller);
 }
 
@@ -257,10 +264,8 @@ int kvm_mmu_page_fault(kvm_vcpu* vcpu, gpa_t cr2, uint32_t error_code) {
   return 0;
 }
 
-void kvm_mmu_invalidate_zap_all_pages(kvm* kvm) {
-  // Fast invalidate (f8f559422b6c) makes every shadow page obsolete and zaps
-  // them under mmu_lock; for the leaf-only tables that clears every SPTE.
-  zap_sptes(kvm, [](size_t, uint64_t) { return true; }, __func__);
+void zap_all_leaf_sptes(kvm* kvm, const char* caller) {
+  clear_leaf_sptes(kvm, [](size_t, uint64_t) { return true; }, caller);
 }
 
 void kvm_mmu_invalidate_zap_pages_in_memslot(kvm* kvm, const kvm_memory_slot& slot) {

@@ -64,7 +64,9 @@ int kvm_mmu_page_fault(kvm_vcpu* vcpu, gpa_t cr2, uint32_t error_code);
 // the kernel: 3.x reads kvm->memslots, 4bd518f1598d passes `slots`,
 // 152482580a1b passes the generation about to be stored (`gen`).
 void kvm_mmu_invalidate_mmio_sptes(kvm* kvm, struct kvm_memslots* slots, uint64_t gen);
-void kvm_mmu_invalidate_zap_all_pages(kvm* kvm);
+// Zapping every shadow page (model/x86/mmu_zap.cpp) drops every leaf SPTE
+// with them: this clears the leaf tables, mmu_lock held.
+void zap_all_leaf_sptes(kvm* kvm, const char* caller);
 // 4e103134b862: zap the shadow pages of one memslot.
 void kvm_mmu_invalidate_zap_pages_in_memslot(kvm* kvm, const kvm_memory_slot& slot);
 

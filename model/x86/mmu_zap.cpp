@@ -5,20 +5,26 @@
 //   kvm_unlink_unsync_page, mmu_pages_first/next/clear_parents,
 //   mmu_zap_unsync_children, kvm_mmu_prepare_zap_page ("Count self"),
 //   kvm_mmu_free_page (list_del before freeing), kvm_mmu_commit_zap_page,
-//   prepare_zap_oldest_mmu_page, kvm_mmu_change_mmu_pages.
-// - 4.19 has no kvm_mmu_zap_all: kvm_arch_flush_shadow_all uses fast
-//   invalidate (kvm_zap_obsolete_pages). The restart-on-non-zero walk below
-//   is the 2.6.3x/3.x kvm_mmu_zap_all, which the 5.1 series brought back
-//   (reverting "KVM: x86: use the fast way to invalidate all pages") just
-//   before 83cdb56864.
-// - 5.1-5.10 kvm_mmu_zap_all and __kvm_mmu_prepare_zap_page (diffs and a
-//   5.8-5.10 mmu.c): skip `role.invalid && root_count`, restart when
-//   __kvm_mmu_prepare_zap_page says unstable; list_unstable = nr_zapped of
+//   prepare_zap_oldest_mmu_page, kvm_mmu_change_mmu_pages,
+//   for_each_valid_sp (skips obsolete and invalid pages), kvm_mmu_get_page,
+//   make_mmu_pages_available, kvm_zap_obsolete_pages (BATCH_ZAP_PAGES 10),
+//   kvm_mmu_invalidate_zap_all_pages; 4.19 x86.c: kvm_arch_flush_shadow_all
+//   calls kvm_mmu_invalidate_zap_all_pages.
+// - 5.1-5.10 kvm_mmu_zap_all (diffs of later patches): skip
+//   `role.invalid && root_count`, restart when __kvm_mmu_prepare_zap_page
+//   says unstable, and restart when cond_resched_lock(&kvm->mmu_lock)
+//   returns true; commit after the walk. list_unstable = nr_zapped of
 //   children, taken before "count self".
+// - Not read, inferred: kvm_mmu_zap_all between the reverts and 83cdb56864
+//   (the 5.1 body restarting on kvm_mmu_prepare_zap_page's count), and
+//   kvm_mmu_available_pages (n_max - n_used, or 0) as recalled.
 #include "model/x86/mmu_zap.hpp"
 
 #include <algorithm>
+#include <cerrno>
 
+#include "model/sched.hpp"
+#include "model/x86/mmu.hpp"
 #include "sim/check.hpp"
 #include "sim/runtime/execution.hpp"
 
@@ -29,16 +35,29 @@ namespace {
 constexpr int INVALID_INDEX = -1;
 constexpr unsigned KVM_PAGE_ARRAY_NR = 16;
 
-void kvm_mod_used_mmu_pages(kvm_shadow_mmu* kvm, long nr) { kvm->n_used_mmu_pages += nr; }
+constexpr int BATCH_ZAP_PAGES = 10;
 
-bool is_obsolete_sp(kvm_shadow_mmu* kvm, kvm_mmu_page* sp) {
-  return sp->mmu_valid_gen != kvm->mmu_valid_gen;
+void kvm_mod_used_mmu_pages(kvm* kvm, long nr) { kvm->arch.n_used_mmu_pages += nr; }
+
+unsigned long kvm_mmu_available_pages(const kvm* kvm) {
+  if (kvm->arch.n_max_mmu_pages > kvm->arch.n_used_mmu_pages)
+    return kvm->arch.n_max_mmu_pages - kvm->arch.n_used_mmu_pages;
+  return 0;
 }
 
-// The model has no vCPUs here: the requests are notes in the trace.
-void kvm_reload_remote_mmus(const kvm_mmu_page* sp) {
-  sim::Execution::current().note("kvm_reload_remote_mmus", "root {} zapped", sp->name);
+// 4.19. From the reverts (5.1) there is no generation: mmu_valid_gen never
+// changes there, so no page is obsolete, which is the same.
+bool is_obsolete_sp(const kvm* kvm, const kvm_mmu_page* sp) {
+  return sp->mmu_valid_gen != kvm->arch.mmu_valid_gen;
 }
+
+// The vCPUs' run loop does not model requests here: they are notes.
+void kvm_reload_remote_mmus(const char* why) {
+  sim::Execution::current().note("kvm_reload_remote_mmus", "KVM_REQ_MMU_RELOAD to every vCPU: {}",
+                                 why);
+}
+
+sim::Metrics& metrics() { return sim::Execution::current().metrics(); }
 
 void kvm_flush_remote_tlbs() {
   sim::Execution::current().note("kvm_flush_remote_tlbs", "KVM_REQ_TLB_FLUSH to every vCPU");
@@ -193,7 +212,7 @@ void kvm_mmu_unlink_parents(kvm_mmu_page* sp) {
   }
 }
 
-int mmu_zap_unsync_children(kvm_shadow_mmu* kvm, kvm_mmu_page* parent, list_head* invalid_list) {
+int mmu_zap_unsync_children(kvm* kvm, kvm_mmu_page* parent, list_head* invalid_list) {
   if (parent->role.level == PT_PAGE_TABLE_LEVEL) return 0;
   int zapped = 0;
   mmu_page_path parents{};
@@ -214,17 +233,125 @@ void kvm_mmu_free_page(kvm_mmu_page* sp) {
   sp->freed = true;
 }
 
+// kvm_mmu_get_page for a direct page: a valid page of the same gfn and role
+// if there is one (for_each_valid_sp over the gfn's hash bucket skips
+// obsolete and invalid pages; the model scans its page store instead of a
+// hash, which finds the same page), else a new page at the head.
+kvm_mmu_page* kvm_mmu_get_page(kvm_vcpu* vcpu, gfn_t gfn, unsigned level) {
+  kvm* kvm = vcpu->kvm;
+  for (kvm_mmu_page& sp : kvm->arch.mmu_pages)
+    if (!sp.freed && !is_obsolete_sp(kvm, &sp) && !sp.role.invalid && sp.gfn == gfn &&
+        sp.role.level == level && sp.role.direct)
+      return &sp;
+  ++kvm->arch.stat.mmu_cache_miss;
+  kvm_mmu_page* sp = kvm_mmu_alloc_page(kvm, gfn, level, true);
+  sim::Execution::current().note("kvm_mmu_get_page", "{} for gfn {:#x} level {} at the head of {}",
+                                 sp->name, gfn, level, kvm->arch.active_mmu_pages.name());
+  return sp;
+}
+
+// 4.19: walks back from the oldest page and zaps obsolete pages into
+// kvm->arch.zapped_obsolete_pages, with mmu_lock held.
+void kvm_zap_obsolete_pages(kvm* kvm) {
+  sim::Metrics& m = metrics();
+  int batch = 0;
+restart:
+  for (list_safe_walk_reverse<kvm_mmu_page> w(&kvm->arch.active_mmu_pages, __func__); !w.done();
+       w.next()) {
+    kvm_mmu_page* sp = w.pos();
+    m.add("walk_steps");
+    // "No obsolete page exists before new created page since
+    // active_mmu_pages is the FIFO list."
+    if (!is_obsolete_sp(kvm, sp)) break;
+    // Zapped roots went back to the head, where a reverse walk meets them
+    // again: skipping invalid pages keeps the walk finite.
+    if (sp->role.invalid) continue;
+    // 5304b8d37c2a: the lock-break. No TLB flush is needed first: only
+    // obsolete pages were zapped, and no vCPU uses those after the reload.
+    if (batch >= BATCH_ZAP_PAGES && cond_resched_lock(&kvm->mmu_lock)) {
+      batch = 0;
+      m.add("restarts");
+      goto restart;
+    }
+    const int ret = kvm_mmu_prepare_zap_page(kvm, sp, &kvm->arch.zapped_obsolete_pages);
+    batch += ret;
+    // Any page zapped restarts the walk, not only an unstable list.
+    if (ret) {
+      m.add("restarts");
+      goto restart;
+    }
+  }
+  // Flush before freeing: lockless walkers may still use the pages.
+  kvm_mmu_commit_zap_page(kvm, &kvm->arch.zapped_obsolete_pages);
+}
+
+// kvm_mmu_zap_all, with `may_restart` false only for the test entry point.
+void zap_all(kvm* kvm, bool may_restart, const char* function) {
+  sim::Metrics& m = metrics();
+  list_head invalid_list("invalid_list");
+  kvm->mmu_lock.lock(function);
+restart:
+  for (list_safe_walk<kvm_mmu_page> w(&kvm->arch.active_mmu_pages, function); !w.done();
+       w.next()) {
+    kvm_mmu_page* sp = w.pos();
+    m.add("walk_steps");
+    // "skip over invalid root pages when zapping all sptes" (before
+    // 83cdb56864): an invalid root is back at the head and cannot be freed;
+    // zapping it again would only move it there again.
+    if (sp->role.invalid && sp->root_count) continue;
+    bool restart;
+    if (kvm->variant.prepare_zap_reports_list_unstable) {
+      int ign;
+      // 83cdb56864: restart only when the list may have become unstable.
+      restart = __kvm_mmu_prepare_zap_page(kvm, sp, &invalid_list, &ign);
+    } else {
+      // Before 83cdb56864: any page zapped, itself included (54a4f0239f2e),
+      // restarts the walk.
+      restart = kvm_mmu_prepare_zap_page(kvm, sp, &invalid_list) != 0;
+    }
+    // "Voluntarily reschedule as needed when zapping all sptes": whatever
+    // ran while mmu_lock was dropped may have freed the saved next entry.
+    if (!restart) restart = cond_resched_lock(&kvm->mmu_lock);
+    if (restart && may_restart) {
+      m.add("restarts");
+      goto restart;
+    }
+  }
+  kvm_mmu_commit_zap_page(kvm, &invalid_list);
+  zap_all_leaf_sptes(kvm, function);  // the leaf SPTEs go with the pages
+  kvm->mmu_lock.unlock(function);
+}
+
 }  // namespace
 
-kvm_mmu_page* kvm_mmu_alloc_page(kvm_shadow_mmu* kvm, uint64_t gfn, unsigned level, bool direct) {
+// 4.19 fast invalidate of every shadow page (5304b8d37c2a): what
+// kvm_arch_flush_shadow_all, the memslot flush and the MMIO generation wrap
+// use up to the 5.1 reverts.
+void kvm_mmu_invalidate_zap_all_pages(kvm* kvm) {
+  kvm->mmu_lock.lock(__func__);
+  kvm->arch.mmu_valid_gen++;
+  // Under mmu_lock, so that no vCPU frees a page but misses the TLB flush.
+  kvm_reload_remote_mmus("mmu_valid_gen changed");
+  kvm_zap_obsolete_pages(kvm);
+  // The leaf SPTEs those pages held go with them.
+  zap_all_leaf_sptes(kvm, __func__);
+  kvm->mmu_lock.unlock(__func__);
+}
+
+void kvm_mmu_init_vm(kvm* kvm) { kvm->mmu_lock.report_longest_hold_as("mmu_lock_longest_hold"); }
+
+kvm_mmu_page* kvm_mmu_alloc_page(kvm* kvm, gfn_t gfn, unsigned level, bool direct,
+                                 int root_count) {
   kvm_mmu_page_role role;
   role.level = level;
   role.direct = direct;
-  kvm_mmu_page* sp = &kvm->pages.emplace_back(static_cast<unsigned>(kvm->pages.size()), gfn, role);
+  auto& pages = kvm->arch.mmu_pages;
+  kvm_mmu_page* sp = &pages.emplace_back(static_cast<unsigned>(pages.size()), gfn, role);
   // "The active_mmu_pages list is the FIFO list": new pages at the head.
-  list_add(&sp->link, &kvm->active_mmu_pages);
+  list_add(&sp->link, &kvm->arch.active_mmu_pages);
   kvm_mod_used_mmu_pages(kvm, +1);
-  sp->mmu_valid_gen = kvm->mmu_valid_gen;
+  sp->mmu_valid_gen = kvm->arch.mmu_valid_gen;
+  sp->root_count = root_count;
   return sp;
 }
 
@@ -239,9 +366,9 @@ void kvm_unsync_page(kvm_mmu_page* sp) {
   kvm_mmu_mark_parents_unsync(sp);
 }
 
-bool __kvm_mmu_prepare_zap_page(kvm_shadow_mmu* kvm, kvm_mmu_page* sp, list_head* invalid_list,
+bool __kvm_mmu_prepare_zap_page(kvm* kvm, kvm_mmu_page* sp, list_head* invalid_list,
                                 int* nr_zapped) {
-  ++kvm->stat.mmu_shadow_zapped;
+  ++kvm->arch.stat.mmu_shadow_zapped;
   *nr_zapped = mmu_zap_unsync_children(kvm, sp, invalid_list);
   kvm_mmu_page_unlink_children(sp);
   kvm_mmu_unlink_parents(sp);
@@ -261,17 +388,17 @@ bool __kvm_mmu_prepare_zap_page(kvm_shadow_mmu* kvm, kvm_mmu_page* sp, list_head
   } else {
     // Up to 5.8 an active root goes back to the head of active_mmu_pages
     // and stays until its root_count drops (f95eec9bed76, 5.9, list_del's it).
-    list_move(&sp->link, &kvm->active_mmu_pages);
+    list_move(&sp->link, &kvm->arch.active_mmu_pages);
     ex.note("kvm_mmu_prepare_zap_page", "root {} to the head of {} ({} unsync children zapped)",
-            sp->name, kvm->active_mmu_pages.name(), *nr_zapped);
+            sp->name, kvm->arch.active_mmu_pages.name(), *nr_zapped);
     // 4.19: obsolete pages are already unusable (fast invalidate).
-    if (!sp->role.invalid && !is_obsolete_sp(kvm, sp)) kvm_reload_remote_mmus(sp);
+    if (!sp->role.invalid && !is_obsolete_sp(kvm, sp)) kvm_reload_remote_mmus("a root was zapped");
   }
   sp->role.invalid = true;
   return list_unstable;
 }
 
-int kvm_mmu_prepare_zap_page(kvm_shadow_mmu* kvm, kvm_mmu_page* sp, list_head* invalid_list) {
+int kvm_mmu_prepare_zap_page(kvm* kvm, kvm_mmu_page* sp, list_head* invalid_list) {
   // 83cdb56864 kept this as a wrapper returning the count. Before it, this
   // function had the body itself and returned the same count (children
   // zapped, +1 for itself unless a root), so one body serves both states.
@@ -280,76 +407,76 @@ int kvm_mmu_prepare_zap_page(kvm_shadow_mmu* kvm, kvm_mmu_page* sp, list_head* i
   return nr_zapped;
 }
 
-unsigned kvm_mmu_commit_zap_page(kvm_shadow_mmu*, list_head* invalid_list) {
-  if (list_empty(invalid_list)) return 0;
+void kvm_mmu_commit_zap_page(kvm*, list_head* invalid_list) {
+  if (list_empty(invalid_list)) return;
   // Waits, in the kernel, for vCPUs in guest mode or in a lockless shadow
   // walk: only then may the pages go.
   kvm_flush_remote_tlbs();
-  unsigned freed = 0;
+  sim::Metrics& m = metrics();
   for (list_safe_walk<kvm_mmu_page> w(invalid_list, __func__); !w.done(); w.next()) {
     kvm_mmu_page* sp = w.pos();
     sim::warn_on(!sp->role.invalid || sp->root_count, "kvm_mmu_commit_zap_page",
                  "WARN_ON(!sp->role.invalid || sp->root_count)");
     kvm_mmu_free_page(sp);
-    freed++;
+    m.add("pages_zapped");
   }
-  return freed;
 }
 
-zap_stats kvm_mmu_zap_all(kvm_shadow_mmu* kvm) {
-  zap_stats stats;
-  list_head invalid_list("invalid_list");
-  kvm->mmu_lock.lock(__func__);
-restart:
-  for (list_safe_walk<kvm_mmu_page> w(&kvm->active_mmu_pages, __func__); !w.done(); w.next()) {
-    kvm_mmu_page* sp = w.pos();
-    stats.walk_steps++;
-    bool restart;
-    if (kvm->prepare_zap_reports_list_unstable) {
-      // 5.1: an invalid root is back at the head and cannot be freed;
-      // zapping it again would only move it there again.
-      if (sp->role.invalid && sp->root_count) continue;
-      int ign;
-      // 83cdb56864: restart only when the list may have become unstable.
-      restart = __kvm_mmu_prepare_zap_page(kvm, sp, &invalid_list, &ign);
-    } else {
-      // Before 83cdb56864: any page zapped, itself included (54a4f0239f2e),
-      // restarts the walk.
-      restart = kvm_mmu_prepare_zap_page(kvm, sp, &invalid_list) != 0;
-    }
-    if (restart && !kvm->test.zap_all_never_restarts) {
-      stats.restarts++;
-      goto restart;
-    }
-  }
-  stats.pages_zapped = kvm_mmu_commit_zap_page(kvm, &invalid_list);
-  kvm->mmu_lock.unlock(__func__);
-  return stats;
-}
-
-bool prepare_zap_oldest_mmu_page(kvm_shadow_mmu* kvm, list_head* invalid_list) {
-  if (list_empty(&kvm->active_mmu_pages)) return false;
-  kvm_mmu_page* sp = list_last_entry<kvm_mmu_page>(&kvm->active_mmu_pages);
+bool prepare_zap_oldest_mmu_page(kvm* kvm, list_head* invalid_list) {
+  if (list_empty(&kvm->arch.active_mmu_pages)) return false;
+  kvm_mmu_page* sp = list_last_entry<kvm_mmu_page>(&kvm->arch.active_mmu_pages);
   return kvm_mmu_prepare_zap_page(kvm, sp, invalid_list) != 0;
 }
 
-zap_stats kvm_mmu_change_mmu_pages(kvm_shadow_mmu* kvm, unsigned long goal_nr_mmu_pages) {
-  zap_stats stats;
+int make_mmu_pages_available(kvm_vcpu* vcpu) {
+  kvm* kvm = vcpu->kvm;
+  list_head invalid_list("invalid_list");
+  if (kvm_mmu_available_pages(kvm) >= KVM_MIN_FREE_MMU_PAGES) return 0;
+  while (kvm_mmu_available_pages(kvm) < KVM_REFILL_PAGES) {
+    // A root at the tail without unsync children zaps nothing.
+    if (!prepare_zap_oldest_mmu_page(kvm, &invalid_list)) break;
+    ++kvm->arch.stat.mmu_recycled;
+  }
+  kvm_mmu_commit_zap_page(kvm, &invalid_list);
+  if (!kvm_mmu_available_pages(kvm)) return -ENOSPC;
+  return 0;
+}
+
+void kvm_arch_flush_shadow_all(kvm* kvm) {
+  switch (kvm->variant.flush_shadow_all) {
+    case FlushShadowAll::invalidate_zap_all_pages: kvm_mmu_invalidate_zap_all_pages(kvm); return;
+    case FlushShadowAll::zap_all: kvm_mmu_zap_all(kvm); return;
+  }
+}
+
+void kvm_mmu_zap_all(kvm* kvm) { zap_all(kvm, true, __func__); }
+
+void kvm_mmu_change_mmu_pages(kvm* kvm, unsigned long goal_nr_mmu_pages) {
   list_head invalid_list("invalid_list");
   kvm->mmu_lock.lock(__func__);
-  if (kvm->n_used_mmu_pages > goal_nr_mmu_pages) {
-    while (kvm->n_used_mmu_pages > goal_nr_mmu_pages) {
-      stats.walk_steps++;
+  if (kvm->arch.n_used_mmu_pages > goal_nr_mmu_pages) {
+    while (kvm->arch.n_used_mmu_pages > goal_nr_mmu_pages)
       // A root at the tail without unsync children zaps nothing and moves
       // to the head: the loop stops with more pages in use than asked for.
       if (!prepare_zap_oldest_mmu_page(kvm, &invalid_list)) break;
-    }
-    stats.pages_zapped = kvm_mmu_commit_zap_page(kvm, &invalid_list);
-    goal_nr_mmu_pages = kvm->n_used_mmu_pages;
+    kvm_mmu_commit_zap_page(kvm, &invalid_list);
+    goal_nr_mmu_pages = kvm->arch.n_used_mmu_pages;
   }
-  kvm->n_max_mmu_pages = goal_nr_mmu_pages;
+  kvm->arch.n_max_mmu_pages = goal_nr_mmu_pages;
   kvm->mmu_lock.unlock(__func__);
-  return stats;
 }
+
+kvm_mmu_page* kvm_mmu_fault_in_shadow_page(kvm_vcpu* vcpu, gfn_t gfn, unsigned level) {
+  kvm* kvm = vcpu->kvm;
+  kvm_mmu_page* sp = nullptr;
+  kvm->mmu_lock.lock(__func__);
+  if (make_mmu_pages_available(vcpu) >= 0) sp = kvm_mmu_get_page(vcpu, gfn, level);
+  kvm->mmu_lock.unlock(__func__);
+  return sp;
+}
+
+namespace testing {
+void kvm_mmu_zap_all_never_restarting(kvm* kvm) { zap_all(kvm, false, "kvm_mmu_zap_all"); }
+}  // namespace testing
 
 }  // namespace model

@@ -5,6 +5,8 @@
 #include "model/kvm_main.hpp"
 #include "model/oracles.hpp"
 #include "model/x86/mmu.hpp"
+#include "model/x86/mmu_zap.hpp"
+#include "model/x86/mmu_zap.hpp"
 #include "model/x86/vmx.hpp"
 
 namespace model {

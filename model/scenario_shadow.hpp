@@ -1,0 +1,36 @@
+// vm.shadow_pages in a scenario: the shadow pages present when it starts,
+// as kvm_mmu_get_page and the fault path would have left them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/kvm_host.hpp"
+#include "sim/json_input.hpp"
+
+namespace model {
+
+// `count` pages shadowing gfn, gfn + 1, ...; each linked under `parent` (an
+// earlier entry of one page) at spt index `index`, `index` + 1, ...
+// Allocated in file order, so later entries are nearer the head of
+// active_mmu_pages (newer), as kvm_mmu_alloc_page leaves them.
+struct InitialShadowPage {
+  std::string id;
+  uint64_t count = 1;
+  gfn_t gfn = 0;
+  unsigned level = 1;
+  bool direct = false;
+  int root_count = 0;
+  bool unsync = false;
+  std::optional<size_t> parent;  // index into the entries
+  unsigned index = 0;
+};
+
+std::vector<InitialShadowPage> parse_shadow_pages(const sim::JsonIn& j);
+
+// Allocates the pages in `vm` (before the execution starts).
+void build_shadow_pages(kvm* vm, const std::vector<InitialShadowPage>& pages);
+
+}  // namespace model
