@@ -108,8 +108,17 @@ Op parse_op(const JsonIn& j, ThreadSpec::Kind kind,
       op.write = j.has("write") && j.at("write").boolean();
     } else if (name == "fault_in_shadow_page") {
       // The gfn a shadow page shadows is not bounded by the EPT table.
-      j.expect_object({"op", "gfn", "level", "count"});
+      j.expect_object({"op", "gfn", "level", "count", "until"});
       op.kind = Op::Kind::fault_in_shadow_page;
+      if (j.has("until")) {
+        // A guest that keeps running, and faulting, for as long as another
+        // thread works (the vCPUs of a livelock report).
+        const std::string t = j.at("until").str();
+        auto it = std::find(thread_names.begin(), thread_names.end(), t);
+        if (it == thread_names.end()) j.at("until").error("no thread named '" + t + "'");
+        op.thread = static_cast<size_t>(it - thread_names.begin());
+        op.until = true;
+      }
       op.gfn = j.at("gfn").u64();
       op.level = j.has("level") ? static_cast<unsigned>(j.at("level").u64()) : 1;
       if (op.level < 1 || op.level > 5) j.at("level").error("level is 1 (4K page table) to 5");
@@ -379,6 +388,7 @@ Scenario parse_scenario(const nlohmann::json& raw, const std::string& path,
       Op op = parse_op(o, spec.kind, names, sc.gfns);
       if (op.kind == Op::Kind::wait_for && op.thread == i)
         o.at("thread").error("a thread cannot wait for itself");
+      if (op.until && op.thread == i) o.at("until").error("a thread cannot wait for itself");
       if (op.as_id || op.kind == Op::Kind::enter_smm) sc.address_spaces = 2;
       spec.program.push_back(op);
     }

@@ -73,7 +73,8 @@ struct Op {
   uint32_t flags = 0;        // set_memslot_flags
   uint64_t count = 0;        // memslot_updates, change_mmu_pages, fault_in_shadow_page
   unsigned level = 1;        // fault_in_shadow_page
-  size_t thread = 0;         // wait_for: index of the awaited thread
+  size_t thread = 0;         // wait_for, and fault_in_shadow_page's `until`: a thread index
+  bool until = false;        // fault_in_shadow_page: repeat until `thread` has finished
 };
 
 struct ThreadSpec {

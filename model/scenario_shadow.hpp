@@ -23,6 +23,9 @@ struct InitialShadowPage {
   unsigned level = 1;
   bool direct = false;
   int root_count = 0;
+  // Already zapped (role.invalid) but still some vCPU's root: a root that an
+  // earlier zap moved back to the head of active_mmu_pages.
+  bool invalid = false;
   bool unsync = false;
   std::optional<size_t> parent;  // index into the entries
   unsigned index = 0;

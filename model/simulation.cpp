@@ -52,7 +52,7 @@ void Simulation::build_vm() {
       vcpu_of_thread_[i] = vm_->vcpus.back().get();
     }
     for (const Op& op : t.program)
-      if (op.kind == Op::Kind::wait_for && !exited_[op.thread])
+      if ((op.kind == Op::Kind::wait_for || op.until) && !exited_[op.thread])
         exited_[op.thread] = std::make_unique<sim::Completion>(
             scenario_.threads[op.thread].name + " exited");
   }
@@ -123,8 +123,12 @@ void Simulation::run_thread(size_t i) {
         exited_[op.thread]->wait("userspace");
         break;
       case Op::Kind::fault_in_shadow_page:
-        for (uint64_t k = 0; k < op.count; ++k)
-          kvm_mmu_fault_in_shadow_page(vcpu_of_thread_[i], op.gfn + k, op.level);
+        // `count` faults; with `until`, round after round over the same
+        // gfns until that thread finished (a zapped page is faulted in again).
+        do {
+          for (uint64_t k = 0; k < op.count && !(op.until && exited_[op.thread]->done()); ++k)
+            kvm_mmu_fault_in_shadow_page(vcpu_of_thread_[i], op.gfn + k, op.level);
+        } while (op.until && !exited_[op.thread]->done());
         break;
       case Op::Kind::flush_shadow_all:
         exec_.note("kvm_arch_flush_shadow_all", "every shadow page zapped ({} in use)",

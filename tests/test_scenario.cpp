@@ -453,6 +453,35 @@ TEST_CASE("scenario validation: errors name the file and the JSON path") {
   using J = nlohmann::json;
   const std::vector<Case> cases = {
       {"unknown top-level member", [](J& j) { j["bogus"] = 1; }, "/bogus", "unknown member"},
+      {"shadow page with an unknown parent",
+       [](J& j) { j["vm"]["shadow_pages"] = J::parse(R"([{"gfn": 1, "level": 1, "parent": "x"}])"); },
+       "/vm/shadow_pages/0/parent", "no other shadow page has id 'x'"},
+      {"shadow page level 6", [](J& j) { j["vm"]["shadow_pages"] = J::parse(R"([{"gfn": 1, "level": 6}])"); },
+       "/vm/shadow_pages/0/level", "level is 1"},
+      {"unsync level-2 page",
+       [](J& j) { j["vm"]["shadow_pages"] = J::parse(R"([{"gfn": 1, "level": 2, "unsync": true}])"); },
+       "/vm/shadow_pages/0/unsync", "only level-1"},
+      {"invalid page nobody holds",
+       [](J& j) { j["vm"]["shadow_pages"] = J::parse(R"([{"gfn": 1, "level": 4, "invalid": true}])"); },
+       "/vm/shadow_pages/0/invalid", "would have been freed"},
+      {"parent two levels up",
+       [](J& j) {
+         j["vm"]["shadow_pages"] =
+             J::parse(R"([{"id": "a", "gfn": 0, "level": 3}, {"gfn": 1, "level": 1, "parent": "a"}])");
+       },
+       "/vm/shadow_pages/1/parent", "one level above"},
+      {"children beyond the parent's 512 entries",
+       [](J& j) {
+         j["vm"]["shadow_pages"] = J::parse(
+             R"([{"id": "a", "gfn": 0, "level": 2}, {"gfn": 1, "level": 1, "parent": "a", "index": 510, "count": 3}])");
+       },
+       "/vm/shadow_pages/1/parent", "beyond 512"},
+      {"a vCPU faulting until itself finishes",
+       [](J& j) { j["threads"][0]["program"][0] = J::parse(R"({"op": "fault_in_shadow_page", "gfn": 1, "until": "vcpu0"})"); },
+       "/threads/0/program/0/until", "itself"},
+      {"change_mmu_pages on a vCPU",
+       [](J& j) { j["threads"][0]["program"][0] = J::parse(R"({"op": "change_mmu_pages", "goal": 1})"); },
+       "/threads/0/program/0/op", "unknown vcpu operation"},
       {"bad metric relation",
        [](J& j) { j["expect"][0]["relations"] = J::array({"a <= b", "a => b"}); },
        "/expect/0/relations/1", "METRIC OP METRIC"},

@@ -15,6 +15,8 @@ class Completion : public Object {
 
   void complete(const char* function = __builtin_FUNCTION());
   void wait(const char* function = __builtin_FUNCTION());
+  // completion_done(): whether complete() has run; not a scheduling point.
+  bool done() const { return done_; }
 
  private:
   bool done_ = false;
