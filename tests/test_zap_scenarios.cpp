@@ -4,7 +4,9 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
+#include <vector>
 #include <string>
 
 #include "model/scenario.hpp"
@@ -102,5 +104,26 @@ TEST_CASE("a zap with lock drops replays event for event") {
     model::Simulation again(embedded, model::find_variant(variant), replay, true);
     again.run(t.seed);
     CHECK(again.trace(t.seed, "test").hash() == t.hash());
+  }
+}
+
+TEST_CASE("README.md shows the zap tables as kvmsim prints them today") {
+  testutil::TempDir dir;
+  const std::string readme = testutil::read_file(testutil::source_root() + "/README.md");
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"sweep", "scenarios/83cdb56864-zap-restarts.json", "--param",
+                                 "pages=16,64,256,1024"},
+        {"sweep", "scenarios/83cdb56864-zap-all-vs-faults.json"}}) {
+    std::vector<std::string> argv{testutil::kvmsim_bin()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const testutil::ProcessResult r = testutil::run_process(argv, dir, testutil::source_root());
+    REQUIRE(r.exit_code == 0);
+    // The growth table (or the variant table) is pasted as printed.
+    const size_t from = r.out.find("metrics by parameter:") != std::string::npos
+                            ? r.out.find("metrics by parameter:")
+                            : r.out.find("VARIANT");
+    const size_t to = std::min(r.out.find("\n\n", from), r.out.find("\nfirst failure", from));
+    INFO("regenerate the README table with: kvmsim " << args[0] << " " << args[1]);
+    CHECK(testutil::contains(readme, r.out.substr(from, to - from)));
   }
 }
