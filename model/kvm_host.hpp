@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "model/oracles_config.hpp"
 #include "model/variants.hpp"
 #include "model/x86/kvm_host.hpp"
@@ -77,11 +79,20 @@ inline uint64_t memslot_gen_update_in_progress(const Variant& v) {
   return 0;
 }
 
+// vcpu->mode (include/linux/kvm_host.h, 4.19): where the vCPU thread is.
+// The model's vCPUs never enter the guest, so they are OUTSIDE_GUEST_MODE
+// except in a lockless shadow-page walk (model/x86/mmu_lockless.hpp).
+enum { OUTSIDE_GUEST_MODE, IN_GUEST_MODE, EXITING_GUEST_MODE, READING_SHADOW_PAGE_TABLES };
+
 struct kvm_vcpu {
-  kvm_vcpu(struct kvm* k, int id) : kvm(k), vcpu_id(id) {}
+  kvm_vcpu(struct kvm* k, int id)
+      : kvm(k), vcpu_id(id), mode(fmt::format("vcpu{}->mode", id), OUTSIDE_GUEST_MODE) {}
   struct kvm* kvm;
   int vcpu_id;
   uint64_t srcu_idx = 0;
+  // Written by the vCPU's own thread, read by kvm_make_all_cpus_request on
+  // other threads: a shared variable.
+  sim::Shared<int> mode;
   kvm_vcpu_arch arch;
   // Model state, not kernel state: the emulator completed the guest's
   // access, so the vCPU does not retry it in guest mode.
@@ -90,6 +101,15 @@ struct kvm_vcpu {
   // been published when the current exit handler took kvm->srcu.
   uint64_t ghost_publications_at_exit = 0;
 };
+
+// kvm_vcpu_exiting_guest_mode (4.19 include/linux/kvm_host.h):
+// cmpxchg(&vcpu->mode, IN_GUEST_MODE, EXITING_GUEST_MODE); returns the mode
+// it found.
+inline int kvm_vcpu_exiting_guest_mode(kvm_vcpu* vcpu) {
+  int mode = IN_GUEST_MODE;
+  vcpu->mode.compare_exchange(mode, EXITING_GUEST_MODE, __func__);
+  return mode;
+}
 
 // What the oracles know that the kernel does not: ground truth about
 // memslot updates per address space, kept without scheduling points.

@@ -77,7 +77,8 @@ kvm_memory_slot parse_memslot(const JsonIn& j) {
   return s;
 }
 
-const char* const kVcpuOps = "access, enter_smm, leave_smm, fault_in_shadow_page, wait_for";
+const char* const kVcpuOps =
+    "access, enter_smm, leave_smm, fault_in_shadow_page, walk_shadow_page_lockless, wait_for";
 const char* const kUpdaterOps =
     "create_memslot, delete_memslot, move_memslot, set_memslot_flags, memslot_updates, "
     "flush_shadow_all, change_mmu_pages, wait_for";
@@ -106,13 +107,15 @@ Op parse_op(const JsonIn& j, ThreadSpec::Kind kind,
       op.kind = Op::Kind::access;
       op.gfn = gfn_in_range(j.at("gfn"));
       op.write = j.has("write") && j.at("write").boolean();
-    } else if (name == "fault_in_shadow_page") {
+    } else if (name == "fault_in_shadow_page" || name == "walk_shadow_page_lockless") {
       // The gfn a shadow page shadows is not bounded by the EPT table.
-      j.expect_object({"op", "gfn", "level", "count", "until"});
-      op.kind = Op::Kind::fault_in_shadow_page;
+      const bool fault = name == "fault_in_shadow_page";
+      if (fault) j.expect_object({"op", "gfn", "level", "count", "until"});
+      else j.expect_object({"op", "gfn", "count", "until"});
+      op.kind = fault ? Op::Kind::fault_in_shadow_page : Op::Kind::walk_shadow_page_lockless;
       if (j.has("until")) {
-        // A guest that keeps running, and faulting, for as long as another
-        // thread works (the vCPUs of a livelock report).
+        // A guest that keeps running, and faulting (or walking), for as
+        // long as another thread works (the vCPUs of a livelock report).
         const std::string t = j.at("until").str();
         auto it = std::find(thread_names.begin(), thread_names.end(), t);
         if (it == thread_names.end()) j.at("until").error("no thread named '" + t + "'");
@@ -323,7 +326,6 @@ Scenario parse_scenario(const nlohmann::json& raw, const std::string& path,
   const JsonIn vm = root.at("vm");
   vm.expect_object(
       {"gfns", "memslots", "generations", "mmio_sptes", "shadow_pages", "n_max_mmu_pages"});
-  if (vm.has("shadow_pages")) sc.shadow_pages = parse_shadow_pages(vm.at("shadow_pages"));
   if (vm.has("n_max_mmu_pages")) sc.n_max_mmu_pages = vm.at("n_max_mmu_pages").u64();
   sc.gfns = vm.at("gfns").u64();
   if (sc.gfns == 0 || sc.gfns > kMaxGfns)
@@ -393,6 +395,13 @@ Scenario parse_scenario(const nlohmann::json& raw, const std::string& path,
       spec.program.push_back(op);
     }
     sc.threads.push_back(std::move(spec));
+  }
+
+  // After the threads: root_of names a vCPU thread.
+  if (vm.has("shadow_pages")) {
+    std::vector<bool> is_vcpu;
+    for (const ThreadSpec& t : sc.threads) is_vcpu.push_back(t.kind == ThreadSpec::Kind::vcpu);
+    sc.shadow_pages = parse_shadow_pages(vm.at("shadow_pages"), names, is_vcpu);
   }
 
   for (size_t i = 0; i < sc.expect.size(); ++i) {

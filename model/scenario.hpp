@@ -61,6 +61,7 @@ struct Op {
     flush_shadow_all,     // updater: kvm_arch_flush_shadow_all, every shadow page zapped
     change_mmu_pages,     // updater: KVM_SET_NR_MMU_PAGES to `count`
     fault_in_shadow_page, // vcpu: `count` faults, each needing a page for gfn + k at `level`
+    walk_shadow_page_lockless, // vcpu: `count` lockless walks from its root, for gfn + k
     wait_for,             // any: wait until `thread` has finished its program
   };
   Kind kind;
@@ -71,10 +72,10 @@ struct Op {
   uint64_t npages = 0;  // create
   hva_t userspace_addr = 0;  // create
   uint32_t flags = 0;        // set_memslot_flags
-  uint64_t count = 0;        // memslot_updates, change_mmu_pages, fault_in_shadow_page
+  uint64_t count = 0;        // memslot_updates, change_mmu_pages, *_shadow_page*
   unsigned level = 1;        // fault_in_shadow_page
-  size_t thread = 0;         // wait_for, and fault_in_shadow_page's `until`: a thread index
-  bool until = false;        // fault_in_shadow_page: repeat until `thread` has finished
+  size_t thread = 0;         // wait_for, and `until` of the *_shadow_page* ops: a thread index
+  bool until = false;        // *_shadow_page* ops: repeat until `thread` has finished
 };
 
 struct ThreadSpec {

@@ -13,13 +13,15 @@ constexpr uint64_t kMaxShadowPages = 1 << 16;
 
 }  // namespace
 
-std::vector<InitialShadowPage> parse_shadow_pages(const sim::JsonIn& j) {
+std::vector<InitialShadowPage> parse_shadow_pages(const sim::JsonIn& j,
+                                                  const std::vector<std::string>& threads,
+                                                  const std::vector<bool>& is_vcpu) {
   std::vector<InitialShadowPage> pages;
   std::vector<std::optional<sim::JsonIn>> parent_names;  // per entry
   uint64_t total = 0;
   for (const auto& p : j.items()) {
     p.expect_object({"id", "count", "gfn", "level", "direct", "root_count", "invalid", "unsync",
-                     "parent", "index"});
+                     "parent", "index", "root_of"});
     InitialShadowPage sp;
     if (p.has("id")) sp.id = p.at("id").str();
     for (const auto& prev : pages)
@@ -37,6 +39,21 @@ std::vector<InitialShadowPage> parse_shadow_pages(const sim::JsonIn& j) {
       const uint64_t n = p.at("root_count").u64();
       if (n > 1024) p.at("root_count").error("at most 1024 vCPUs use a root");
       sp.root_count = static_cast<int>(n);
+    }
+    if (p.has("root_of")) {
+      const sim::JsonIn at = p.at("root_of");
+      const std::string t = at.str();
+      auto it = std::find(threads.begin(), threads.end(), t);
+      if (it == threads.end()) at.error("no thread named '" + t + "'");
+      const auto thread = static_cast<size_t>(it - threads.begin());
+      if (!is_vcpu[thread]) at.error("'" + t + "' is not a vcpu thread");
+      for (const auto& prev : pages)
+        if (prev.root_of == thread) at.error("'" + t + "' already has a root");
+      if (sp.count != 1) at.error("a vCPU's root is a single page (count 1)");
+      // The vCPU's use is counted (mmu_alloc_direct_roots: ++sp->root_count).
+      if (!p.has("root_count")) sp.root_count = 1;
+      if (sp.root_count == 0) p.at("root_count").error("a vCPU's root has root_count at least 1");
+      sp.root_of = thread;
     }
     sp.invalid = p.has("invalid") && p.at("invalid").boolean();
     // kvm_mmu_commit_zap_page frees an invalid page unless a vCPU still
@@ -79,7 +96,8 @@ std::vector<InitialShadowPage> parse_shadow_pages(const sim::JsonIn& j) {
   return pages;
 }
 
-void build_shadow_pages(kvm* vm, const std::vector<InitialShadowPage>& pages) {
+void build_shadow_pages(kvm* vm, const std::vector<InitialShadowPage>& pages,
+                        const std::vector<kvm_vcpu*>& vcpu_of_thread) {
   // Allocate in file order, then link (a parent may be newer), then mark
   // unsync (which tells the parents).
   std::vector<std::vector<kvm_mmu_page*>> made(pages.size());
@@ -88,6 +106,7 @@ void build_shadow_pages(kvm* vm, const std::vector<InitialShadowPage>& pages) {
       const InitialShadowPage& p = pages[i];
       made[i].push_back(kvm_mmu_alloc_page(vm, p.gfn + k, p.level, p.direct, p.root_count));
       made[i].back()->role.invalid = p.invalid;
+      if (p.root_of) vcpu_of_thread.at(*p.root_of)->arch.mmu.root_hpa = made[i].back();
     }
   for (size_t i = 0; i < pages.size(); ++i)
     for (size_t k = 0; k < made[i].size(); ++k) {

@@ -29,11 +29,20 @@ struct InitialShadowPage {
   bool unsync = false;
   std::optional<size_t> parent;  // index into the entries
   unsigned index = 0;
+  // The vCPU thread (an index into the scenario's threads) whose
+  // vcpu->arch.mmu.root_hpa is this page.
+  std::optional<size_t> root_of;
 };
 
-std::vector<InitialShadowPage> parse_shadow_pages(const sim::JsonIn& j);
+// `threads` names the scenario's threads, `is_vcpu` says which are vCPUs
+// (root_of names one of those).
+std::vector<InitialShadowPage> parse_shadow_pages(const sim::JsonIn& j,
+                                                  const std::vector<std::string>& threads,
+                                                  const std::vector<bool>& is_vcpu);
 
-// Allocates the pages in `vm` (before the execution starts).
-void build_shadow_pages(kvm* vm, const std::vector<InitialShadowPage>& pages);
+// Allocates the pages in `vm` (before the execution starts) and makes the
+// root_of pages the roots of `vcpu_of_thread` (per thread; null for others).
+void build_shadow_pages(kvm* vm, const std::vector<InitialShadowPage>& pages,
+                        const std::vector<kvm_vcpu*>& vcpu_of_thread);
 
 }  // namespace model

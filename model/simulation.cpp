@@ -6,6 +6,7 @@
 
 #include "model/kvm_main.hpp"
 #include "model/x86/mmu.hpp"
+#include "model/x86/mmu_lockless.hpp"
 #include "model/x86/mmu_zap.hpp"
 #include "model/x86/x86.hpp"
 #include "sim/json_input.hpp"
@@ -37,11 +38,6 @@ void Simulation::build_vm() {
     vm_->arch.sptes[m.as_id].at(m.gfn).init(make_mmio_spte_value(
         variant_.mmio_gen_layout, m.gfn, ACC_ALL, mmio_generation_of(variant_, m.generation)));
   kvm_mmu_init_vm(vm_.get());
-  build_shadow_pages(vm_.get(), scenario_.shadow_pages);
-  // A VM holding that many pages had at least that limit; a scenario may set
-  // another.
-  vm_->arch.n_max_mmu_pages = scenario_.n_max_mmu_pages.value_or(
-      std::max(KVM_MIN_ALLOC_MMU_PAGES, vm_->arch.n_used_mmu_pages));
   vcpu_of_thread_.assign(scenario_.threads.size(), nullptr);
   exited_.clear();
   exited_.resize(scenario_.threads.size());
@@ -56,6 +52,12 @@ void Simulation::build_vm() {
         exited_[op.thread] = std::make_unique<sim::Completion>(
             scenario_.threads[op.thread].name + " exited");
   }
+  // After the vCPUs: a page may be one's root.
+  build_shadow_pages(vm_.get(), scenario_.shadow_pages, vcpu_of_thread_);
+  // A VM holding that many pages had at least that limit; a scenario may set
+  // another.
+  vm_->arch.n_max_mmu_pages = scenario_.n_max_mmu_pages.value_or(
+      std::max(KVM_MIN_ALLOC_MMU_PAGES, vm_->arch.n_used_mmu_pages));
 }
 
 sim::Outcome Simulation::run(uint64_t seed) {
@@ -123,11 +125,17 @@ void Simulation::run_thread(size_t i) {
         exited_[op.thread]->wait("userspace");
         break;
       case Op::Kind::fault_in_shadow_page:
-        // `count` faults; with `until`, round after round over the same
-        // gfns until that thread finished (a zapped page is faulted in again).
+      case Op::Kind::walk_shadow_page_lockless:
+        // `count` faults (or walks); with `until`, round after round over
+        // the same gfns until that thread finished (a zapped page is
+        // faulted in again).
         do {
-          for (uint64_t k = 0; k < op.count && !(op.until && exited_[op.thread]->done()); ++k)
-            kvm_mmu_fault_in_shadow_page(vcpu_of_thread_[i], op.gfn + k, op.level);
+          for (uint64_t k = 0; k < op.count && !(op.until && exited_[op.thread]->done()); ++k) {
+            if (op.kind == Op::Kind::fault_in_shadow_page)
+              kvm_mmu_fault_in_shadow_page(vcpu_of_thread_[i], op.gfn + k, op.level);
+            else
+              walk_shadow_page_lockless(vcpu_of_thread_[i], op.gfn + k);
+          }
         } while (op.until && !exited_[op.thread]->done());
         break;
       case Op::Kind::flush_shadow_all:

@@ -476,6 +476,35 @@ TEST_CASE("scenario validation: errors name the file and the JSON path") {
              R"([{"id": "a", "gfn": 0, "level": 2}, {"gfn": 1, "level": 1, "parent": "a", "index": 510, "count": 3}])");
        },
        "/vm/shadow_pages/1/parent", "beyond 512"},
+      {"a root of no thread",
+       [](J& j) { j["vm"]["shadow_pages"] = J::parse(R"([{"gfn": 0, "level": 4, "root_of": "x"}])"); },
+       "/vm/shadow_pages/0/root_of", "no thread named 'x'"},
+      {"a root of the updater",
+       [](J& j) { j["vm"]["shadow_pages"] = J::parse(R"([{"gfn": 0, "level": 4, "root_of": "updater"}])"); },
+       "/vm/shadow_pages/0/root_of", "'updater' is not a vcpu thread"},
+      {"a vCPU's root nobody counts",
+       [](J& j) {
+         j["vm"]["shadow_pages"] =
+             J::parse(R"([{"gfn": 0, "level": 4, "root_of": "vcpu0", "root_count": 0}])");
+       },
+       "/vm/shadow_pages/0/root_count", "root_count at least 1"},
+      {"a vCPU's root of two pages",
+       [](J& j) {
+         j["vm"]["shadow_pages"] = J::parse(R"([{"gfn": 0, "level": 4, "root_of": "vcpu0", "count": 2}])");
+       },
+       "/vm/shadow_pages/0/root_of", "single page"},
+      {"two roots for one vCPU",
+       [](J& j) {
+         j["vm"]["shadow_pages"] = J::parse(
+             R"([{"gfn": 0, "level": 4, "root_of": "vcpu0"}, {"gfn": 1, "level": 4, "root_of": "vcpu0"}])");
+       },
+       "/vm/shadow_pages/1/root_of", "'vcpu0' already has a root"},
+      {"a level for a lockless walk",
+       [](J& j) {
+         j["threads"][0]["program"][0] =
+             J::parse(R"({"op": "walk_shadow_page_lockless", "gfn": 1, "level": 2})");
+       },
+       "/threads/0/program/0/level", "unknown member"},
       {"a vCPU faulting until itself finishes",
        [](J& j) { j["threads"][0]["program"][0] = J::parse(R"({"op": "fault_in_shadow_page", "gfn": 1, "until": "vcpu0"})"); },
        "/threads/0/program/0/until", "itself"},

@@ -2,20 +2,23 @@
 // kvm_mmu_zap_all before and after 83cdb56864 "KVM: x86/mmu: Differentiate
 // between nr zapped and list unstable": list orders, restarts and walk cost
 // computed by hand, the list-walk oracle, cond_resched_lock, a zapper racing
-// a faulting vCPU, and determinism.
+// a faulting vCPU, determinism, and the commit's wait for lockless walkers.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "model/kvm_host.hpp"
+#include "model/kvm_requests.hpp"
 #include "model/list.hpp"
 #include "model/sched.hpp"
 #include "model/variants.hpp"
+#include "model/x86/mmu_lockless.hpp"
 #include "model/x86/mmu_zap.hpp"
 #include "sim/runtime/execution.hpp"
 #include "sim/strategy/random_strategy.hpp"
@@ -582,5 +585,60 @@ TEST_CASE("determinism: the same pages at the same state give the same events") 
     }
     CHECK(runs[0].events == runs[1].events);
     CHECK(runs[0].metrics.values() == runs[1].metrics.values());
+  }
+}
+
+TEST_CASE("kvm_flush_remote_tlbs: no page a walker reached is freed before its lockless_end") {
+  // vcpu0's root (sp0) points at sp1. The walker enters
+  // READING_SHADOW_PAGE_TABLES, reads root->spt[0] (is sp1 still linked?),
+  // and stays in its walk for three more steps; kvm_mmu_zap_all unlinks
+  // and frees sp1. If the walker found sp1 linked, the commit must not free
+  // it before lockless_end. With the test-only mutation that skips the
+  // wait, it does on some seed.
+  for (bool wait : {true, false}) {
+    CAPTURE(wait);
+    int freed_under_walker = 0, flusher_waited = 0;
+    for (uint64_t seed = 0; seed < 300; ++seed) {
+      CAPTURE(seed);
+      Vm m("v5.1");
+      kvm_mmu_page* root = m.alloc(0x0, 4, 1);
+      kvm_mmu_page* l3 = m.alloc(0x0, 3);
+      model::link_shadow_page(root, 0, l3);
+      m.vm.vcpus.push_back(std::make_unique<model::kvm_vcpu>(&m.vm, 0));
+      model::kvm_vcpu* vcpu = m.vm.vcpus.back().get();
+      vcpu->arch.mmu.root_hpa = root;
+      sim::Shared<int> step("step");
+      bool freed_while_reachable = false;
+      std::optional<model::testing::FlushRemoteTlbsWithoutWaiting> no_wait;
+      if (!wait) no_wait.emplace();
+      const Run r = run({[&] {
+                           model::walk_shadow_page_lockless_begin(vcpu);
+                           const bool reached = root->spt.count(0) > 0;  // right after the store
+                           for (int k = 0; k < 3; ++k) {
+                             step.load();
+                             if (reached && l3->freed) freed_while_reachable = true;
+                           }
+                           model::walk_shadow_page_lockless_end(vcpu);
+                         },
+                         [&] { model::kvm_mmu_zap_all(&m.vm); }},
+                        seed);
+      REQUIRE_FALSE(r.outcome.violation.has_value());
+      CHECK(l3->freed);
+      CHECK_FALSE(root->freed);  // still vcpu0's root
+      if (freed_while_reachable) ++freed_under_walker;
+      for (const auto& e : r.events)
+        if (e.op == "load" && e.function == "smp_call_function_many" &&
+            e.value == "0x3") {
+          ++flusher_waited;
+          break;
+        }
+    }
+    if (wait) {
+      CHECK(freed_under_walker == 0);
+      CHECK(flusher_waited > 0);  // the flusher did meet the walker in its walk
+    } else {
+      CHECK(freed_under_walker > 0);
+      CHECK(flusher_waited == 0);
+    }
   }
 }

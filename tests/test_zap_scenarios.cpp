@@ -1,6 +1,7 @@
 // The shadow-MMU zapping scenarios (seed 002, 83cdb56864) at several sizes:
-// their expectations, the cost figures a KVM developer reads off them, and
-// the livelock the restart rule lets through.
+// their expectations, the cost figures a KVM developer reads off them, the
+// livelock the restart rule lets through, and the commit's wait for
+// lockless walkers.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
@@ -9,6 +10,7 @@
 #include <vector>
 #include <string>
 
+#include "model/kvm_requests.hpp"
 #include "model/scenario.hpp"
 #include "model/simulation.hpp"
 #include "model/sweep.hpp"
@@ -126,4 +128,45 @@ TEST_CASE("README.md shows the zap tables as kvmsim prints them today") {
     INFO("regenerate the README table with: kvmsim " << args[0] << " " << args[1]);
     CHECK(testutil::contains(readme, r.out.substr(from, to - from)));
   }
+}
+
+TEST_CASE("83cdb56864-zap-vs-lockless-walk: the commit never frees a page under the walker") {
+  const model::Scenario sc = model::load_scenario(scenario("83cdb56864-zap-vs-lockless-walk"));
+  // root_of made the root vcpu0's and counted it.
+  REQUIRE(sc.shadow_pages.at(0).root_of == size_t{0});
+  CHECK(sc.shadow_pages.at(0).root_count == 1);
+  for (const auto& e : sc.expect) {
+    CAPTURE(e.variant);
+    const model::SweepResult r =
+        model::sweep_variant(sc, e, sc.exploration.seed_begin, sc.exploration.seed_end);
+    CHECK(r.ok);
+    CHECK(r.violations.empty());
+    CHECK(r.executions == 1000);
+  }
+}
+
+TEST_CASE("83cdb56864-zap-vs-lockless-walk: without the flush's wait, the walker reads a freed "
+          "page") {
+  // The oracle's sensitivity: the test-only mutation (never a variant) that
+  // makes kvm_flush_remote_tlbs return without waiting for the vCPUs it
+  // IPIs. Some seed of the scenario's range must then report
+  // lockless-walk-freed-page, and the same seeds are clean without it.
+  const model::Scenario sc = model::load_scenario(scenario("83cdb56864-zap-vs-lockless-walk"));
+  size_t failing = 0;
+  for (const auto& e : sc.expect) {
+    CAPTURE(e.variant);
+    model::SweepResult mutated;
+    {
+      model::testing::FlushRemoteTlbsWithoutWaiting no_wait;
+      mutated = model::sweep_variant(sc, e, sc.exploration.seed_begin, sc.exploration.seed_end,
+                                     /*keep_failing_seeds=*/true);
+    }
+    for (const auto& [kind, n] : mutated.violations) CHECK(kind == "lockless-walk-freed-page");
+    failing += mutated.failing_seeds.size();
+    for (uint64_t seed : mutated.failing_seeds) {
+      CAPTURE(seed);
+      CHECK(model::sweep_variant(sc, e, seed, seed).violations.empty());
+    }
+  }
+  CHECK(failing > 0);
 }

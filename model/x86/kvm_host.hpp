@@ -72,9 +72,19 @@ struct kvm_arch {
 
 inline constexpr uint32_t HF_SMM_MASK = 1U << 6;
 
-// vcpu->arch: the per-vCPU MMIO cache and the SMM flag. Only its own vCPU
-// thread touches them, so these are plain fields, not shared variables.
+// vcpu->arch.mmu (struct kvm_mmu), the part a lockless walk reads: the
+// root page. 4.19 keeps its physical address (root_hpa, INVALID_PAGE when
+// none); the model keeps the page (nullptr when none). A scenario sets it
+// (vm.shadow_pages' root_of); the page's root_count counts this use.
+struct kvm_mmu {
+  kvm_mmu_page* root_hpa = nullptr;
+};
+
+// vcpu->arch: the per-vCPU MMIO cache, the SMM flag and the MMU root. Only
+// its own vCPU thread touches them, so these are plain fields, not shared
+// variables.
 struct kvm_vcpu_arch {
+  kvm_mmu mmu;
   uint32_t hflags = 0;
   uint64_t mmio_gva = 0;
   unsigned access = 0;

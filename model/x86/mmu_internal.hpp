@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "model/list.hpp"
+#include "sim/object.hpp"
 
 namespace model {
 
@@ -28,9 +29,16 @@ struct kvm_mmu_page {
   // `id` names the page in traces and messages ("sp3"); the kernel has only
   // its address.
   kvm_mmu_page(unsigned id, uint64_t gfn, kvm_mmu_page_role role)
-      : name("sp" + std::to_string(id)), link(name + "->link", this), gfn(gfn), role(role) {}
+      : name("sp" + std::to_string(id)),
+        spt_page(name + "->spt"),
+        link(name + "->link", this),
+        gfn(gfn),
+        role(role) {}
 
   const std::string name;
+  // Model only: names the page table page (sp->spt) in traces, as the
+  // object a lockless walk loads from.
+  const sim::Object spt_page;
   list_head link;  // on kvm->arch.active_mmu_pages, or on an invalid_list
   uint64_t gfn;
   kvm_mmu_page_role role;

@@ -9,7 +9,9 @@
 //   for_each_valid_sp (skips obsolete and invalid pages), kvm_mmu_get_page,
 //   make_mmu_pages_available, kvm_zap_obsolete_pages (BATCH_ZAP_PAGES 10),
 //   kvm_mmu_invalidate_zap_all_pages; 4.19 x86.c: kvm_arch_flush_shadow_all
-//   calls kvm_mmu_invalidate_zap_all_pages.
+//   calls kvm_mmu_invalidate_zap_all_pages. kvm_mmu_commit_zap_page flushes
+//   with kvm_flush_remote_tlbs before freeing (its comment that the flush
+//   waits for lockless walks read in a 4.20-era diff's context).
 // - 5.1-5.10 kvm_mmu_zap_all (diffs of later patches): skip
 //   `role.invalid && root_count`, restart when __kvm_mmu_prepare_zap_page
 //   says unstable, and restart when cond_resched_lock(&kvm->mmu_lock)
@@ -23,6 +25,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "model/kvm_requests.hpp"
 #include "model/sched.hpp"
 #include "model/x86/mmu.hpp"
 #include "sim/check.hpp"
@@ -51,17 +54,15 @@ bool is_obsolete_sp(const kvm* kvm, const kvm_mmu_page* sp) {
   return sp->mmu_valid_gen != kvm->arch.mmu_valid_gen;
 }
 
-// The vCPUs' run loop does not model requests here: they are notes.
+// The vCPUs' run loop does not model requests here: a note. In 4.19
+// KVM_REQ_MMU_RELOAD is a KVM_REQUEST_WAIT request too, but nothing is
+// freed behind it, so its wait is left out (kvm_flush_remote_tlbs has it).
 void kvm_reload_remote_mmus(const char* why) {
   sim::Execution::current().note("kvm_reload_remote_mmus", "KVM_REQ_MMU_RELOAD to every vCPU: {}",
                                  why);
 }
 
 sim::Metrics& metrics() { return sim::Execution::current().metrics(); }
-
-void kvm_flush_remote_tlbs() {
-  sim::Execution::current().note("kvm_flush_remote_tlbs", "KVM_REQ_TLB_FLUSH to every vCPU");
-}
 
 void mark_unsync(kvm_mmu_page* sp, unsigned index);
 
@@ -407,11 +408,13 @@ int kvm_mmu_prepare_zap_page(kvm* kvm, kvm_mmu_page* sp, list_head* invalid_list
   return nr_zapped;
 }
 
-void kvm_mmu_commit_zap_page(kvm*, list_head* invalid_list) {
+void kvm_mmu_commit_zap_page(kvm* kvm, list_head* invalid_list) {
   if (list_empty(invalid_list)) return;
-  // Waits, in the kernel, for vCPUs in guest mode or in a lockless shadow
-  // walk: only then may the pages go.
-  kvm_flush_remote_tlbs();
+  // "kvm_flush_remote_tlbs waits for all vcpus to exit guest mode and/or
+  // lockless shadow page table walks" (the comment above this call in
+  // 4.x-5.x): a vCPU that read a pointer to one of these pages before
+  // prepare_zap unlinked it is still in its walk, so only then may they go.
+  kvm_flush_remote_tlbs(kvm);
   sim::Metrics& m = metrics();
   for (list_safe_walk<kvm_mmu_page> w(invalid_list, __func__); !w.done(); w.next()) {
     kvm_mmu_page* sp = w.pos();

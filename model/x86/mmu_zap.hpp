@@ -54,7 +54,8 @@ bool __kvm_mmu_prepare_zap_page(kvm* kvm, kvm_mmu_page* sp, list_head* invalid_l
                                 int* nr_zapped);
 // The pages zapped: children + 1 unless sp is a root.
 int kvm_mmu_prepare_zap_page(kvm* kvm, kvm_mmu_page* sp, list_head* invalid_list);
-// Flushes remote TLBs, then frees every page of invalid_list.
+// Flushes remote TLBs, which waits for vCPUs in a lockless walk
+// (model/kvm_requests.hpp), then frees every page of invalid_list.
 void kvm_mmu_commit_zap_page(kvm* kvm, list_head* invalid_list);
 // Zaps the oldest page (the tail of active_mmu_pages); false when nothing
 // was zapped.
