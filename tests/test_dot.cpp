@@ -303,3 +303,15 @@ TEST_CASE("dot: running Graphviz fails clearly") {
     CHECK(testutil::contains(e.what(), "dot -Tsvg"));
   }
 }
+
+TEST_CASE("dot: a failed compare-exchange reads, a successful one writes") {
+  testutil::SyntheticTrace b({{"alpha", 0}, {"beta", 1}});
+  b.ev(1, 0, "store", "m", "0x3", "walker");               // 0
+  b.ev(2, 1, "cmpxchg_fail", "m", "0x3", "flusher");       // 1: found 0x3
+  b.ev(3, 1, "cmpxchg", "m", "0x0", "flusher");            // 2: wrote 0x0
+  b.ev(4, 0, "load", "m", "0x0", "walker");                // 3
+  const sim::HbGraph g = sim::happens_before(b.t);
+  CHECK(g.edges == std::vector<sim::HbEdge>{{sim::HbEdge::Kind::data, 0, 1, false},
+                                            {sim::HbEdge::Kind::data, 2, 3, false}});
+  CHECK(hb_edges(sim::render_dot(b.t)) == std::set<DotEdge>{{"data", 0, 1}, {"data", 2, 3}});
+}

@@ -15,7 +15,7 @@ namespace {
 // The store a load read from: the latest store to its object before it.
 std::optional<size_t> read_from(const std::vector<Event>& ev, size_t load) {
   for (size_t i = load; i-- > 0;)
-    if (ev[i].op == "store" && ev[i].object == ev[load].object) return i;
+    if (is_write_op(ev[i].op) && ev[i].object == ev[load].object) return i;
   return std::nullopt;
 }
 
@@ -48,7 +48,7 @@ std::vector<Event> focus_events(const Trace& t) {
   for (size_t i = start; i < violation; ++i) {
     if (ev[i].thread != v || ev[i].object.empty()) continue;
     involved.insert(ev[i].object);
-    if (ev[i].op == "load")
+    if (is_read_op(ev[i].op))
       if (auto src = read_from(ev, i)) from = std::min(from, *src);
   }
 

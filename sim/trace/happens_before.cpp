@@ -102,7 +102,7 @@ HbGraph happens_before(const Trace& t, DataEdges data_edges) {
     // and the stores its loads read from are what the violation conflicts
     // with. Lock, SRCU and completion objects have edges of their own.
     for (size_t i = start; i < end; ++i)
-      if (ev[i].thread == v && (ev[i].op == "load" || ev[i].op == "store") &&
+      if (ev[i].thread == v && (is_read_op(ev[i].op) || is_write_op(ev[i].op)) &&
           !ev[i].object.empty())
         g.involved.insert(ev[i].object);
   }
@@ -119,11 +119,11 @@ HbGraph happens_before(const Trace& t, DataEdges data_edges) {
     for (size_t i = 0; i < ev.size(); ++i) {
       const Event& e = ev[i];
       if (e.object.empty()) continue;
-      if (e.op == "store") {
+      if (is_write_op(e.op)) {
         last_store[e.object] = i;
         continue;
       }
-      if (e.op != "load" || (!g.all_objects && !g.involved.count(e.object))) continue;
+      if (!is_read_op(e.op) || (!g.all_objects && !g.involved.count(e.object))) continue;
       auto src = last_store.find(e.object);
       // Only another thread's store, and only if the load returned what it
       // wrote (a hand-built trace, or one whose stores are not all

@@ -21,7 +21,7 @@ struct HbEdge {
     lock,        // mutex_unlock/spin_unlock -> the next acquire of that lock
     srcu,        // srcu_read_unlock -> the synchronize_srcu_return that waited for it
     completion,  // complete_all -> wait_for_completion
-    data,        // store -> a load that read it
+    data,        // store -> a load that read it (a successful cmpxchg writes, a failed one reads)
   };
   Kind kind = Kind::lock;
   size_t from = 0;

@@ -19,6 +19,8 @@ bool releases(const std::string& op, const std::string& acquire) {
 bool is_lock_op(const std::string& op) { return op == "mutex_lock" || op == "spin_lock"; }
 bool is_unlock_op(const std::string& op) { return op == "mutex_unlock" || op == "spin_unlock"; }
 bool is_acquire_op(const std::string& op) { return is_lock_op(op) || op == "srcu_read_lock"; }
+bool is_read_op(const std::string& op) { return op == "load" || op == "cmpxchg_fail"; }
+bool is_write_op(const std::string& op) { return op == "store" || op == "cmpxchg"; }
 
 std::optional<size_t> violation_event(const Trace& t) {
   if (!t.violation) return std::nullopt;
