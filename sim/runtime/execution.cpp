@@ -103,7 +103,10 @@ void Execution::switch_to(ThreadId next) {
   current_ = next;
   pool_->switch_to(*workers_[next]);
   // Resumed: whoever switched to us has set current_ back to us.
-  if (aborting_) throw Abort{};
+  if (aborting_) {
+    pool_->forget_frames_before_unwinding(current_);
+    throw Abort{};
+  }
 }
 
 void Execution::set_violation(std::string kind, std::string message) {
@@ -118,6 +121,7 @@ void Execution::set_violation(std::string kind, std::string message) {
 void Execution::fail(std::string kind, std::string message) {
   set_violation(std::move(kind), std::move(message));
   aborting_ = true;
+  pool_->forget_frames_before_unwinding(current_);
   throw Abort{};
 }
 

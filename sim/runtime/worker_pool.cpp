@@ -77,4 +77,11 @@ void WorkerPool::forget_unwound_frames([[maybe_unused]] size_t i) {
 #endif
 }
 
+void WorkerPool::forget_frames_before_unwinding([[maybe_unused]] size_t i) {
+#if defined(__SANITIZE_ADDRESS__)
+  const auto* bottom = static_cast<const char*>(workers_[i].stack.sp) - workers_[i].stack.size;
+  __asan_unpoison_memory_region(bottom, workers_[i].stack.size);
+#endif
+}
+
 }  // namespace sim

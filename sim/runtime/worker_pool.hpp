@@ -48,6 +48,12 @@ class WorkerPool {
   // (__asan_handle_no_return ignores a stack it does not know) and a later
   // call would trip over their stale poison. Elsewhere this does nothing.
   void forget_unwound_frames(size_t i);
+  // Before an exception starts to unwind worker `i`'s stack (from its
+  // running fiber): the frames it will pop were entered and left across
+  // stack switches, and the landing pads on the way call into ASan
+  // (__asan_handle_no_return), which would trip over their stale poison.
+  // Clears the whole stack; elsewhere this does nothing.
+  void forget_frames_before_unwinding(size_t i);
 
   ~WorkerPool();
 

@@ -8,17 +8,16 @@ void Lock::lock(const char* function) {
   if (owner_ == ex.self())
     fail("deadlock", ex.threads()[ex.self()].name + " takes " + name() + " recursively");
   // A waiter woken by unlock wants the lock until it has it, even before it
-  // runs again; the guard also counts down when an aborted execution
-  // unwinds the thread.
-  struct Contender {
-    unsigned& n;
-    explicit Contender(unsigned& c) : n(++c) {}
-    ~Contender() { --n; }
-  } contender(contenders_);
+  // runs again. No RAII guard: a lock lives for one execution (like
+  // waiters_, the count of an aborted one goes with it), and a cleanup
+  // landing pad on a fiber stack makes ASan report false stack overflows
+  // when an aborted execution unwinds the thread.
+  ++contenders_;
   while (owner_ != kNoThread) {
     waiters_.push_back(ex.self());
     ex.block(*this);
   }
+  --contenders_;
   owner_ = ex.self();
   acquired_at_ = ex.decisions();
   if (ex.recording())
