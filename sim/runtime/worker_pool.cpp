@@ -68,10 +68,14 @@ void WorkerPool::wait_from_main(const bool& done) {
 
 void WorkerPool::park() { boost::this_fiber::yield(); }
 
+const char* WorkerPool::stack_bottom(size_t i) const {
+  return static_cast<const char*>(workers_[i].stack.sp) - workers_[i].stack.size;
+}
+
 void WorkerPool::forget_unwound_frames([[maybe_unused]] size_t i) {
 #if defined(__SANITIZE_ADDRESS__)
   // The stack grows down from stack.sp; everything below this frame is dead.
-  const auto* bottom = static_cast<const char*>(workers_[i].stack.sp) - workers_[i].stack.size;
+  const char* bottom = stack_bottom(i);
   const auto* here = static_cast<const char*>(__builtin_frame_address(0));
   __asan_unpoison_memory_region(bottom, static_cast<size_t>(here - bottom));
 #endif
@@ -79,8 +83,7 @@ void WorkerPool::forget_unwound_frames([[maybe_unused]] size_t i) {
 
 void WorkerPool::forget_frames_before_unwinding([[maybe_unused]] size_t i) {
 #if defined(__SANITIZE_ADDRESS__)
-  const auto* bottom = static_cast<const char*>(workers_[i].stack.sp) - workers_[i].stack.size;
-  __asan_unpoison_memory_region(bottom, workers_[i].stack.size);
+  __asan_unpoison_memory_region(stack_bottom(i), workers_[i].stack.size);
 #endif
 }
 

@@ -58,6 +58,8 @@ class WorkerPool {
   ~WorkerPool();
 
  private:
+  // The lowest address of worker `i`'s stack (it grows down from stack.sp).
+  const char* stack_bottom(size_t i) const;
   WorkerPool();
   static void worker_main(Worker* w);
 
