@@ -21,6 +21,7 @@
 #include "sim/strategy/replay_strategy.hpp"
 #include "sim/sync/completion.hpp"
 #include "sim/sync/lock.hpp"
+#include "sim/sync/rwlock.hpp"
 #include "sim/sync/shared.hpp"
 #include "sim/sync/srcu.hpp"
 #include "sim/trace/sha256.hpp"
@@ -956,5 +957,249 @@ TEST_CASE("parse_u64 / parse_i64: decimal or hex, nothing else") {
   for (const char* bad : {"9223372036854775808", "-9223372036854775809", "--1", "-", " -1"}) {
     CAPTURE(bad);
     CHECK_FALSE(sim::parse_i64(bad).has_value());
+  }
+}
+
+// ---------------------------------------------------------------------------
+// RwLock
+// ---------------------------------------------------------------------------
+
+TEST_CASE("rwlock: a second reader gets in while the first holds it") {
+  // A takes it for read and hands the CPU to B; B's read_lock must not
+  // block (if it did, A would run again and leave first, and B would find
+  // itself alone inside).
+  Directed strategy;
+  sim::Execution exec(strategy, sim::ExecutionOptions{10000, false});
+  sim::RwLock lock("l");
+  sim::Shared<int> x("x", 0);
+  int inside = 0, b_saw = 0;
+  exec.spawn("A", 0, [&] {
+    lock.read_lock();
+    ++inside;
+    strategy.want = 1;
+    x.load();  // B runs
+    --inside;
+    lock.read_unlock();
+  });
+  exec.spawn("B", 1, [&] {
+    lock.read_lock();
+    ++inside;
+    b_saw = inside;
+    strategy.want = 0;
+    x.load();
+    --inside;
+    lock.read_unlock();
+  });
+  REQUIRE_FALSE(exec.run(0).violation);
+  CHECK(b_saw == 2);
+  CHECK(inside == 0);
+}
+
+namespace {
+
+struct RwRun {
+  int max_readers = 0;         // readers inside at once
+  int max_writers = 0;         // writers inside at once
+  int reader_with_writer = 0;  // a reader inside while a writer is
+  std::optional<sim::Violation> violation;
+};
+
+// Two writers and two readers, two critical sections each, with scheduling
+// points inside; the ghost counters are plain ints (no scheduling point).
+RwRun run_rwlock_program(uint64_t seed, bool use_lock) {
+  RwRun r;
+  sim::RandomStrategy strategy;
+  sim::RwLock lock("l");
+  sim::Shared<int> x("x", 0);
+  int readers = 0, writers = 0;
+  auto note = [&] {
+    r.max_readers = std::max(r.max_readers, readers);
+    r.max_writers = std::max(r.max_writers, writers);
+    if (readers > 0 && writers > 0) ++r.reader_with_writer;
+  };
+  sim::Execution exec(strategy, sim::ExecutionOptions{});
+  for (int t = 0; t < 2; ++t) {
+    exec.spawn(numbered("writer", t), t, [&] {
+      for (int i = 0; i < 2; ++i) {
+        if (use_lock) lock.write_lock();
+        ++writers;
+        note();
+        const int v = x.load();
+        note();
+        x.store(v + 1);
+        note();
+        --writers;
+        if (use_lock) lock.write_unlock();
+      }
+    });
+  }
+  for (int t = 0; t < 2; ++t) {
+    exec.spawn(numbered("reader", t), 2 + t, [&] {
+      for (int i = 0; i < 2; ++i) {
+        if (use_lock) lock.read_lock();
+        ++readers;
+        note();
+        x.load();
+        note();
+        x.load();
+        note();
+        --readers;
+        if (use_lock) lock.read_unlock();
+      }
+    });
+  }
+  r.violation = exec.run(seed).violation;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("rwlock: a writer excludes readers and writers; readers overlap") {
+  int readers_overlapped = 0;
+  for (uint64_t seed = 0; seed < 500; ++seed) {
+    CAPTURE(seed);
+    const RwRun r = run_rwlock_program(seed, true);
+    REQUIRE_FALSE(r.violation);
+    CHECK(r.max_writers == 1);
+    CHECK(r.reader_with_writer == 0);
+    CHECK(r.max_readers <= 2);
+    if (r.max_readers == 2) ++readers_overlapped;
+  }
+  CHECK(readers_overlapped > 0);
+}
+
+TEST_CASE("rwlock: without the lock the same program does overlap (control)") {
+  int writers_overlapped = 0, readers_with_writer = 0;
+  for (uint64_t seed = 0; seed < 200; ++seed) {
+    const RwRun r = run_rwlock_program(seed, false);
+    REQUIRE_FALSE(r.violation);
+    if (r.max_writers > 1) ++writers_overlapped;
+    if (r.reader_with_writer > 0) ++readers_with_writer;
+  }
+  CHECK(writers_overlapped > 0);
+  CHECK(readers_with_writer > 0);
+}
+
+TEST_CASE("rwlock: reinit while another thread holds it is lock-reinit-while-held") {
+  for (bool for_write : {false, true}) {
+    for (uint64_t seed = 0; seed < 20; ++seed) {
+      CAPTURE(for_write);
+      CAPTURE(seed);
+      sim::RandomStrategy strategy;
+      sim::RwLock lock("gpc->lock");
+      sim::Completion held("held"), release("release");
+      bool reinit_returned = false;
+      sim::Execution exec(strategy, sim::ExecutionOptions{});
+      exec.spawn("holder", 0, [&] {
+        for_write ? lock.write_lock() : lock.read_lock();
+        held.complete();
+        release.wait();
+        for_write ? lock.write_unlock() : lock.read_unlock();
+      });
+      const ThreadId initer = exec.spawn("initer", 1, [&] {
+        held.wait();
+        lock.reinit();
+        reinit_returned = true;
+        release.complete();
+      });
+      const sim::Outcome out = exec.run(seed);
+      REQUIRE(out.violation);
+      CHECK(out.violation->kind == "lock-reinit-while-held");
+      CHECK(out.violation->message == std::string("rwlock_init(gpc->lock) while holder holds it for ") +
+                                          (for_write ? "write" : "read"));
+      CHECK(out.violation->thread == initer);
+      CHECK_FALSE(reinit_returned);
+    }
+  }
+}
+
+TEST_CASE("rwlock: reinit of a free lock is fine, and the lock works after it") {
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    CAPTURE(seed);
+    sim::RandomStrategy strategy;
+    sim::RwLock lock("l");
+    sim::Completion released("released");
+    sim::Shared<int> x("x", 0);
+    int max_inside = 0, inside = 0;
+    sim::Execution exec(strategy, sim::ExecutionOptions{});
+    exec.spawn("user", 0, [&] {
+      lock.read_lock();
+      lock.read_unlock();
+      lock.write_lock();
+      lock.write_unlock();
+      released.complete();
+    });
+    exec.spawn("initer", 1, [&] {
+      released.wait();
+      lock.reinit();
+      lock.write_lock();
+      ++inside;
+      max_inside = std::max(max_inside, inside);
+      x.load();
+      --inside;
+      lock.write_unlock();
+    });
+    CHECK_FALSE(exec.run(seed).violation);
+    CHECK(max_inside == 1);
+  }
+  // Alone, with the lock free each time: never a violation.
+  sim::RandomStrategy strategy;
+  sim::RwLock lock("l");
+  sim::Execution exec(strategy, sim::ExecutionOptions{});
+  exec.spawn("t", 0, [&] {
+    lock.reinit();
+    lock.read_lock();
+    lock.read_unlock();
+    lock.reinit();
+    lock.write_lock();
+    lock.write_unlock();
+    lock.reinit();
+    lock.read_lock();
+    lock.read_unlock();
+  });
+  CHECK_FALSE(exec.run(0).violation);
+}
+
+TEST_CASE("rwlock: read_unlock by a thread that does not hold it for read is a warn violation") {
+  sim::RandomStrategy strategy;
+  {
+    sim::RwLock lock("l");
+    sim::Execution exec(strategy, sim::ExecutionOptions{});
+    exec.spawn("t", 0, [&] { lock.read_unlock(); });
+    const sim::Outcome out = exec.run(0);
+    REQUIRE(out.violation);
+    CHECK(out.violation->kind == "warn:read-unlock-not-reader");
+  }
+  {
+    // Another thread holding it for read does not make the caller a reader.
+    sim::RwLock lock("l");
+    sim::Completion held("held"), never("never");
+    sim::Execution exec(strategy, sim::ExecutionOptions{});
+    exec.spawn("reader", 0, [&] {
+      lock.read_lock();
+      held.complete();
+      never.wait();  // still inside when the other thread unlocks
+      lock.read_unlock();
+    });
+    const ThreadId other = exec.spawn("other", 1, [&] {
+      held.wait();
+      lock.read_unlock();
+    });
+    const sim::Outcome out = exec.run(3);
+    REQUIRE(out.violation);
+    CHECK(out.violation->kind == "warn:read-unlock-not-reader");
+    CHECK(out.violation->thread == other);
+  }
+  {
+    // Holding it for write is not holding it for read.
+    sim::RwLock lock("l");
+    sim::Execution exec(strategy, sim::ExecutionOptions{});
+    exec.spawn("t", 0, [&] {
+      lock.write_lock();
+      lock.read_unlock();
+    });
+    const sim::Outcome out = exec.run(0);
+    REQUIRE(out.violation);
+    CHECK(out.violation->kind == "warn:read-unlock-not-reader");
   }
 }

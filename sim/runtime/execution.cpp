@@ -75,7 +75,8 @@ void Execution::grow_schedule() { schedule_.resize(schedule_.size() * 2); }
 bool Execution::point(bool yielding) {
   if (decisions_ >= options_.step_bound)
     fail("step-bound", "no verdict within " + std::to_string(options_.step_bound) +
-                           " scheduling decisions" + blocked_summary());
+                           " scheduling decisions" + blocked_summary() +
+                           (describe_threads_ ? "; " + describe_threads_() : ""));
   const ThreadId next = decide(current_, yielding);
   if (next == current_) return false;
   switch_to(next);

@@ -65,6 +65,13 @@ class Execution {
       record("note", nullptr, fmt::format(text, std::forward<Args>(args)...), function);
   }
 
+  // What the model knows about its threads that the engine does not (for
+  // example "vcpu0: in vcpu_enter_guest, KVM_REQ_GPC_INVALIDATE pending"),
+  // appended to a step-bound violation's message.
+  void describe_threads_with(std::function<std::string()> describe) {
+    describe_threads_ = std::move(describe);
+  }
+
   // This execution's metrics; cleared by run().
   Metrics& metrics() { return metrics_; }
 
@@ -113,6 +120,7 @@ class Execution {
   std::vector<Event> events_;
   Metrics metrics_;
   std::optional<Violation> violation_;
+  std::function<std::string()> describe_threads_;
   std::string internal_error_;
   ThreadId current_ = kNoThread;
   uint64_t decisions_ = 0;

@@ -43,6 +43,17 @@ class Shared : public Object {
     return ok;
   }
 
+  // Atomically adds `delta` and returns the value before (atomic_fetch_add;
+  // also stands for atomic_inc/dec_return). Both a read and a write.
+  T fetch_add(T delta, const char* function = __builtin_FUNCTION()) {
+    Execution& ex = Execution::current();
+    ex.point();
+    const T old = v_;
+    v_ = static_cast<T>(old + delta);
+    if (ex.recording()) ex.record("rmw", this, trace_value(v_), function);
+    return old;
+  }
+
   const T& peek() const { return v_; }
   void init(T v) { v_ = std::move(v); }
 

@@ -17,6 +17,9 @@ template <class T>
 std::string trace_value(const T& v) {
   if constexpr (std::is_same_v<T, bool>) {
     return v ? "true" : "false";
+  } else if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) {
+    // A reference count below zero reads as one.
+    return v < 0 ? fmt::format("-{:#x}", -static_cast<int64_t>(v)) : fmt::format("{:#x}", v);
   } else if constexpr (std::is_integral_v<T> || std::is_enum_v<T>) {
     return fmt::format("{:#x}", static_cast<std::make_unsigned_t<
                                     std::conditional_t<std::is_enum_v<T>, uint64_t, T>>>(v));

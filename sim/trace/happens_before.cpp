@@ -34,11 +34,17 @@ HbGraph happens_before(const Trace& t, DataEdges data_edges) {
   std::vector<HbEdge> sync;
 
   // Lock release -> the next acquire of the same lock, if another thread's.
+  // Readers of a rwlock exclude only writers: a read_unlock orders the next
+  // write_lock, and a write_unlock orders every read_lock up to the next
+  // write_lock as well as that write_lock.
   for (size_t i = 0; i < ev.size(); ++i) {
     if (!is_unlock_op(ev[i].op)) continue;
     for (size_t j = i + 1; j < ev.size(); ++j) {
       if (!is_lock_op(ev[j].op) || ev[j].object != ev[i].object) continue;
+      const bool reader_after_reader = ev[i].op == "read_unlock" && ev[j].op == "read_lock";
+      if (reader_after_reader) continue;
       if (ev[j].thread != ev[i].thread) sync.push_back({HbEdge::Kind::lock, i, j, false});
+      if (ev[j].op == "read_lock" && ev[i].op == "write_unlock") continue;
       break;
     }
   }

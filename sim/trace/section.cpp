@@ -11,16 +11,24 @@ constexpr size_t kRecentEvents = 20;
 bool releases(const std::string& op, const std::string& acquire) {
   if (acquire == "srcu_read_lock") return op == "srcu_read_unlock";
   if (acquire == "mutex_lock") return op == "mutex_unlock";
+  if (acquire == "read_lock") return op == "read_unlock";
+  if (acquire == "write_lock") return op == "write_unlock";
   return op == "spin_unlock";
 }
 
 }  // namespace
 
-bool is_lock_op(const std::string& op) { return op == "mutex_lock" || op == "spin_lock"; }
-bool is_unlock_op(const std::string& op) { return op == "mutex_unlock" || op == "spin_unlock"; }
+bool is_lock_op(const std::string& op) {
+  return op == "mutex_lock" || op == "spin_lock" || op == "read_lock" || op == "write_lock";
+}
+bool is_unlock_op(const std::string& op) {
+  return op == "mutex_unlock" || op == "spin_unlock" || op == "read_unlock" || op == "write_unlock";
+}
 bool is_acquire_op(const std::string& op) { return is_lock_op(op) || op == "srcu_read_lock"; }
-bool is_read_op(const std::string& op) { return op == "load" || op == "cmpxchg_fail"; }
-bool is_write_op(const std::string& op) { return op == "store" || op == "cmpxchg"; }
+bool is_read_op(const std::string& op) {
+  return op == "load" || op == "cmpxchg_fail" || op == "rmw";
+}
+bool is_write_op(const std::string& op) { return op == "store" || op == "cmpxchg" || op == "rmw"; }
 
 std::optional<size_t> violation_event(const Trace& t) {
   if (!t.violation) return std::nullopt;

@@ -12,13 +12,13 @@
 
 namespace sim {
 
-bool is_lock_op(const std::string& op);     // mutex_lock, spin_lock
-bool is_unlock_op(const std::string& op);   // mutex_unlock, spin_unlock
+bool is_lock_op(const std::string& op);     // mutex_lock, spin_lock, read_lock, write_lock
+bool is_unlock_op(const std::string& op);   // their unlocks
 bool is_acquire_op(const std::string& op);  // a lock, or srcu_read_lock
 // A shared variable's accesses: a failed compare-exchange reads (and
 // records the value it found); a successful one writes (its new value).
-bool is_read_op(const std::string& op);   // load, cmpxchg_fail
-bool is_write_op(const std::string& op);  // store, cmpxchg
+bool is_read_op(const std::string& op);   // load, cmpxchg_fail, rmw
+bool is_write_op(const std::string& op);  // store, cmpxchg, rmw
 
 // Index of the violation event of a failing trace (the violating thread's
 // last event at or before the violation's step if none was recorded).
