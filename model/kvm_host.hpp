@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "model/mm.hpp"
 #include "model/oracles_config.hpp"
 #include "model/variants.hpp"
 #include "model/x86/kvm_host.hpp"
@@ -22,8 +23,6 @@ namespace model {
 
 using gfn_t = uint64_t;
 using gpa_t = uint64_t;
-using hva_t = uint64_t;
-using pfn_t = uint64_t;
 
 inline constexpr unsigned PAGE_SHIFT = 12;
 inline constexpr uint64_t PAGE_SIZE = 1ULL << PAGE_SHIFT;
@@ -66,6 +65,7 @@ struct kvm_userspace_memory_region {
 };
 
 struct kvm;
+struct gfn_to_pfn_cache;
 
 // KVM_MEMSLOT_GEN_UPDATE_IN_PROGRESS of `v`: bit 0 since ee3d1570b586 (named
 // by 361209e054a2), bit 63 since 164bf7e56c5a; none before.
@@ -90,6 +90,8 @@ struct kvm_vcpu {
   struct kvm* kvm;
   int vcpu_id;
   uint64_t srcu_idx = 0;
+  // kvm_make_request sets bits from other threads; kvm_request_pending reads.
+  sim::Shared<uint64_t> requests{fmt::format("vcpu{}->requests", vcpu_id), 0};
   // Written by the vCPU's own thread, read by kvm_make_all_cpus_request on
   // other threads: a shared variable.
   sim::Shared<int> mode;
@@ -135,6 +137,13 @@ struct kvm {
         srcu("kvm->srcu"),
         slots_lock("kvm->slots_lock"),
         mmu_lock("kvm->mmu_lock"),
+        mn_invalidate_lock("kvm->mn_invalidate_lock"),
+        mn_active_invalidate_count("kvm->mn_active_invalidate_count", 0),
+        mmu_notifier_seq("kvm->mmu_notifier_seq", 0),
+        mmu_notifier_count("kvm->mmu_notifier_count", 0),
+        mmu_notifier_range_start("kvm->mmu_notifier_range_start", 0),
+        mmu_notifier_range_end("kvm->mmu_notifier_range_end", 0),
+        gpc_lock("kvm->gpc_lock"),
         arch(nr_gfns, std::min(spte_tables, v.address_spaces)) {}
 
   // 3.x has one kvm->memslots; 4bd518f1598d made it kvm->memslots[as_id].
@@ -154,6 +163,18 @@ struct kvm {
   sim::Srcu srcu;
   sim::Mutex slots_lock;
   sim::Spinlock mmu_lock;
+  // The MMU notifier's state (5.13+ names; mmu_invalidate_* from 6.3).
+  sim::Spinlock mn_invalidate_lock;
+  sim::Shared<long> mn_active_invalidate_count;
+  sim::Shared<uint64_t> mmu_notifier_seq;
+  sim::Shared<long> mmu_notifier_count;
+  sim::Shared<hva_t> mmu_notifier_range_start;
+  sim::Shared<hva_t> mmu_notifier_range_end;
+  // 982ed0de4753: the active gfn_to_pfn_caches, walked by invalidations.
+  sim::Spinlock gpc_lock;
+  std::vector<struct gfn_to_pfn_cache*> gpc_list;  // protected by gpc_lock
+  // The VMM's address space (kvm->mm).
+  mm_struct mm;
   kvm_arch arch;
   std::vector<std::unique_ptr<kvm_vcpu>> vcpus;
 

@@ -1,5 +1,7 @@
 #include "model/kvm_main.hpp"
 
+#include "model/mmu_notifier.hpp"
+
 #include <cerrno>
 
 #include <fmt/format.h>
@@ -90,7 +92,15 @@ struct kvm_memslots* install_new_memslots(kvm* kvm, unsigned as_id, struct kvm_m
                          : gen | memslot_gen_update_in_progress(v));
   }
 
+  // 52ac8b358b0c: no publication while an MMU-notifier invalidation is
+  // between range_start and range_end (kvm_swap_active_memslots).
+  const bool wait = v.memslot_publish_waits_for_invalidations;
+  if (wait) {
+    kvm->mn_invalidate_lock.lock("kvm_swap_active_memslots");
+    kvm_wait_for_invalidations(kvm);
+  }
   kvm->memslots[as_id].store(slots);  // rcu_assign_pointer
+  if (wait) kvm->mn_invalidate_lock.unlock("kvm_swap_active_memslots");
   ++kvm->ghost.publications[as_id];
   kvm->srcu.synchronize();  // synchronize_srcu_expedited
 

@@ -10,6 +10,8 @@
 //   smp_call_function_many(cpus, ack_flush, NULL, wait) with wait set.
 // - 4.19 include/linux/kvm_host.h: KVM_REQ_TLB_FLUSH is
 //   (0 | KVM_REQUEST_WAIT | KVM_REQUEST_NO_WAKEUP); the vcpu->mode enum.
+// - 6.x kvm_main.c (kvm-model-facts.md 5.4): kvm_make_vcpu_request skips
+//   the bit for KVM_REQUEST_NO_ACTION (df06dae3f2a8).
 // Inferred, not read: smp_call_function_many with wait returns once every
 // target CPU ran the (empty) ack_flush, which an interrupts-disabled CPU
 // does only when it enables them again.
@@ -27,24 +29,53 @@ namespace {
 std::atomic<int> flush_without_waiting{0};
 
 // smp_call_function_many(..., wait = true) for vCPU threads: the IPI is
-// taken when the target has interrupts enabled. A vCPU disables them only
-// in walk_shadow_page_lockless_begin..end, where its mode is
-// READING_SHADOW_PAGE_TABLES; lockless_end stores OUTSIDE_GUEST_MODE and
-// then enables interrupts, with no page read in between, so "its mode is no
-// longer READING_SHADOW_PAGE_TABLES" stands for "it took the IPI". The
-// flusher spins on that, one scheduling point per re-read.
-//
-// Simplified: a vCPU in IN_GUEST_MODE (or EXITING_GUEST_MODE) takes the IPI
-// promptly through a VM exit, so it is not waited for. The model's vCPUs
-// never enter the guest, so kvm_vcpu_exiting_guest_mode always finds
-// OUTSIDE_GUEST_MODE or READING_SHADOW_PAGE_TABLES.
+// taken when the target has interrupts enabled. A vCPU disables them in
+// walk_shadow_page_lockless_begin..end (mode READING_SHADOW_PAGE_TABLES)
+// and from entering the guest until its VM exit (IN_GUEST_MODE, or
+// EXITING_GUEST_MODE once kicked); it stores OUTSIDE_GUEST_MODE and then
+// enables interrupts, with no shared access in between, so "its mode is
+// OUTSIDE_GUEST_MODE" stands for "it took the IPI". The sender spins on
+// that, one scheduling point per re-read.
 void wait_for_ipi_ack(kvm_vcpu* vcpu) {
   sim::Execution& ex = sim::Execution::current();
-  while (vcpu->mode.load("smp_call_function_many") == READING_SHADOW_PAGE_TABLES)
+  while (vcpu->mode.load("smp_call_function_many") != OUTSIDE_GUEST_MODE)
     ex.point(/*yielding=*/true);
 }
 
+// kvm_request_needs_ipi: a KVM_REQUEST_WAIT request waits for any vCPU
+// not outside guest mode (READING_SHADOW_PAGE_TABLES included), others
+// only kick a vCPU in guest mode.
+bool kvm_request_needs_ipi(kvm_vcpu* vcpu, uint32_t req) {
+  const int mode = kvm_vcpu_exiting_guest_mode(vcpu);
+  if (req & KVM_REQUEST_WAIT) return mode != OUTSIDE_GUEST_MODE;
+  return mode == IN_GUEST_MODE;
+}
+
+// kvm_make_request: set_bit in vcpu->requests (an atomic read-modify-write).
+void kvm_make_request(uint32_t req, kvm_vcpu* vcpu) {
+  const uint64_t bit = 1ULL << (req & KVM_REQUEST_MASK);
+  uint64_t old = vcpu->requests.load("kvm_make_request");
+  while (!vcpu->requests.compare_exchange(old, old | bit, "kvm_make_request")) {
+  }
+}
+
 }  // namespace
+
+bool kvm_request_pending(kvm_vcpu* vcpu) { return vcpu->requests.load(__func__) != 0; }
+
+bool kvm_make_vcpus_request_mask(kvm*, uint32_t req, const std::vector<kvm_vcpu*>& vcpus) {
+  std::vector<kvm_vcpu*> ipi;
+  for (kvm_vcpu* vcpu : vcpus) {
+    if (!(req & KVM_REQUEST_NO_ACTION)) kvm_make_request(req, vcpu);
+    // KVM_REQUEST_NO_WAKEUP on every request the model sends: no
+    // kvm_vcpu_wake_up.
+    if (kvm_request_needs_ipi(vcpu, req)) ipi.push_back(vcpu);
+  }
+  // kvm_kick_many_cpus(cpus, !!(req & KVM_REQUEST_WAIT))
+  if (req & KVM_REQUEST_WAIT)
+    for (kvm_vcpu* vcpu : ipi) wait_for_ipi_ack(vcpu);
+  return !ipi.empty();
+}
 
 void kvm_flush_remote_tlbs(kvm* kvm) {
   sim::Execution& ex = sim::Execution::current();
@@ -54,7 +85,7 @@ void kvm_flush_remote_tlbs(kvm* kvm) {
   // waits for itself.
   std::vector<kvm_vcpu*> ipi;
   for (const auto& vcpu : kvm->vcpus)
-    if (kvm_vcpu_exiting_guest_mode(vcpu.get()) != OUTSIDE_GUEST_MODE) ipi.push_back(vcpu.get());
+    if (kvm_request_needs_ipi(vcpu.get(), KVM_REQUEST_WAIT)) ipi.push_back(vcpu.get());
   if (flush_without_waiting.load() > 0) return;
   for (kvm_vcpu* vcpu : ipi) wait_for_ipi_ack(vcpu);
 }

@@ -83,8 +83,10 @@ const char* const kUpdaterOps =
     "create_memslot, delete_memslot, move_memslot, set_memslot_flags, memslot_updates, "
     "flush_shadow_all, change_mmu_pages, wait_for";
 
-Op parse_op(const JsonIn& j, ThreadSpec::Kind kind,
-            const std::vector<std::string>& thread_names, uint64_t gfns) {
+// `sc` has its vm parsed; `is_vcpu` says which threads are vCPUs.
+Op parse_op(const JsonIn& j, ThreadSpec::Kind kind, const std::vector<std::string>& thread_names,
+            const std::vector<bool>& is_vcpu, const Scenario& sc) {
+  const uint64_t gfns = sc.gfns;
   const std::string name = j.at("op").str();
   auto gfn_in_range = [&](const JsonIn& g) {
     const uint64_t v = g.u64();
@@ -101,6 +103,9 @@ Op parse_op(const JsonIn& j, ThreadSpec::Kind kind,
     op.thread = static_cast<size_t>(it - thread_names.begin());
     return op;
   }
+  if (parse_pfncache_op(j, name, kind == ThreadSpec::Kind::vcpu, thread_names, is_vcpu, sc.gpcs,
+                        sc.host_mappings, op))
+    return op;
   if (kind == ThreadSpec::Kind::vcpu) {
     if (name == "access") {
       j.expect_object({"op", "gfn", "write"});
@@ -131,7 +136,8 @@ Op parse_op(const JsonIn& j, ThreadSpec::Kind kind,
       j.expect_object({"op"});
       op.kind = name == "enter_smm" ? Op::Kind::enter_smm : Op::Kind::leave_smm;
     } else {
-      j.at("op").error("unknown vcpu operation '" + name + "' (known: " + kVcpuOps + ")");
+      j.at("op").error("unknown vcpu operation '" + name + "' (known: " + kVcpuOps + ", " +
+                       kPfncacheVcpuOps + ")");
     }
     return op;
   }
@@ -172,7 +178,8 @@ Op parse_op(const JsonIn& j, ThreadSpec::Kind kind,
     if (op.count == 0 || op.count > 1000000)
       j.at("count").error("must be between 1 and 1000000");
   } else {
-    j.at("op").error("unknown updater operation '" + name + "' (known: " + kUpdaterOps + ")");
+    j.at("op").error("unknown updater operation '" + name + "' (known: " + kUpdaterOps + ", " +
+                     kPfncacheUpdaterOps + ")");
   }
   op.as_id = parse_as_id(j);
   op.slot = parse_slot_id(j.at("slot"));
@@ -199,9 +206,16 @@ std::vector<MetricBound> parse_metrics(const JsonIn& j) {
 }  // namespace
 
 std::string cannot_run_at(const Scenario& scenario, const Variant& variant) {
-  if (variant.address_spaces >= scenario.address_spaces) return "";
-  return "the scenario uses address space 1 (SMM), which " + variant.name +
-         " does not have (separate address spaces arrived with 4bd518f1598d in 4.2)";
+  if (variant.address_spaces < scenario.address_spaces)
+    return "the scenario uses address space 1 (SMM), which " + variant.name +
+           " does not have (separate address spaces arrived with 4bd518f1598d in 4.2)";
+  if (!scenario.gpcs.empty() && !variant.pfncache.present)
+    return "the scenario uses a gfn_to_pfn_cache, which " + variant.name +
+           " does not have (the cache with invalidation arrived with 982ed0de4753 in 5.17)";
+  if (scenario.uses_x86_mmu && !variant.models_x86_mmu)
+    return "the scenario uses the x86 MMU, which the model mirrors up to 5.1 only; " +
+           variant.name + " models virt/kvm/pfncache.c and the MMU notifier";
+  return "";
 }
 
 namespace {
@@ -324,8 +338,12 @@ Scenario parse_scenario(const nlohmann::json& raw, const std::string& path,
   if (sc.expect.empty()) root.at("expect").error("at least one variant expectation is needed");
 
   const JsonIn vm = root.at("vm");
-  vm.expect_object(
-      {"gfns", "memslots", "generations", "mmio_sptes", "shadow_pages", "n_max_mmu_pages"});
+  vm.expect_object({"gfns", "memslots", "generations", "mmio_sptes", "shadow_pages",
+                    "n_max_mmu_pages", "host_mappings", "gpcs"});
+  if (vm.has("host_mappings")) sc.host_mappings = parse_host_mappings(vm.at("host_mappings"));
+  if (vm.has("gpcs")) sc.gpcs = parse_gpc_names(vm.at("gpcs"));
+  if (vm.has("n_max_mmu_pages") || vm.has("mmio_sptes") || vm.has("shadow_pages"))
+    sc.uses_x86_mmu = true;
   if (vm.has("n_max_mmu_pages")) sc.n_max_mmu_pages = vm.at("n_max_mmu_pages").u64();
   sc.gfns = vm.at("gfns").u64();
   if (sc.gfns == 0 || sc.gfns > kMaxGfns)
@@ -369,7 +387,9 @@ Scenario parse_scenario(const nlohmann::json& raw, const std::string& path,
   if (threads.empty()) root.at("threads").error("at least one thread is needed");
   if (threads.size() > kMaxThreads) root.at("threads").error("at most 64 threads");
   std::vector<std::string> names;
+  std::vector<bool> is_vcpu;
   for (const auto& t : threads) {
+    is_vcpu.push_back(t.has("kind") && t.at("kind").raw() == "vcpu");
     const std::string n = t.at("name").str();
     if (n.empty()) t.at("name").error("empty thread name");
     if (std::find(names.begin(), names.end(), n) != names.end())
@@ -387,7 +407,19 @@ Scenario parse_scenario(const nlohmann::json& raw, const std::string& path,
     else t.at("kind").error("unknown thread kind '" + kind + "' (known: vcpu, updater)");
     spec.cpu = t.has("cpu") ? static_cast<int>(t.at("cpu").u64()) : static_cast<int>(i);
     for (const auto& o : t.at("program").items()) {
-      Op op = parse_op(o, spec.kind, names, sc.gfns);
+      Op op = parse_op(o, spec.kind, names, is_vcpu, sc);
+      switch (op.kind) {
+        case Op::Kind::access: case Op::Kind::enter_smm: case Op::Kind::leave_smm:
+        case Op::Kind::fault_in_shadow_page: case Op::Kind::walk_shadow_page_lockless:
+        case Op::Kind::flush_shadow_all: case Op::Kind::change_mmu_pages:
+          sc.uses_x86_mmu = true;
+          break;
+        default:
+          break;
+      }
+      if (op.kind >= Op::Kind::gpc_init && op.kind <= Op::Kind::gpc_destroy &&
+          op.gfn >= sc.gfns)
+        o.at("gfn").error("gfn beyond the VM's " + std::to_string(sc.gfns) + " guest frames");
       if (op.kind == Op::Kind::wait_for && op.thread == i)
         o.at("thread").error("a thread cannot wait for itself");
       if (op.until && op.thread == i) o.at("until").error("a thread cannot wait for itself");
@@ -399,8 +431,6 @@ Scenario parse_scenario(const nlohmann::json& raw, const std::string& path,
 
   // After the threads: root_of names a vCPU thread.
   if (vm.has("shadow_pages")) {
-    std::vector<bool> is_vcpu;
-    for (const ThreadSpec& t : sc.threads) is_vcpu.push_back(t.kind == ThreadSpec::Kind::vcpu);
     sc.shadow_pages = parse_shadow_pages(vm.at("shadow_pages"), names, is_vcpu);
   }
 

@@ -11,6 +11,7 @@
 
 #include "model/kvm_host.hpp"
 #include "model/scenario_params.hpp"
+#include "model/scenario_pfncache.hpp"
 #include "model/scenario_shadow.hpp"
 
 namespace model {
@@ -63,6 +64,16 @@ struct Op {
     fault_in_shadow_page, // vcpu: `count` faults, each needing a page for gfn + k at `level`
     walk_shadow_page_lockless, // vcpu: `count` lockless walks from its root, for gfn + k
     wait_for,             // any: wait until `thread` has finished its program
+    // gfn_to_pfn_cache (scenario_pfncache.hpp): the cache `gpc` at gfn + offset
+    gpc_init,             // kvm_gfn_to_pfn_cache_init; `thread`: the vCPU to evict
+    gpc_refresh,          // kvm_gfn_to_pfn_cache_refresh
+    gpc_access,           // `count` check-refresh-access rounds under gpc->lock (read)
+    gpc_guest_use,        // vcpu: `count` VM entries using the cached pfn in guest mode
+    gpc_unmap,            // kvm_gfn_to_pfn_cache_unmap
+    gpc_destroy,          // kvm_gfn_to_pfn_cache_destroy
+    munmap,               // host: munmap of the page at userspace_addr
+    migrate_page,         // host: migrate the page at userspace_addr
+    oom_reap,             // host: the OOM reaper unmaps the page at userspace_addr
   };
   Kind kind;
   gfn_t gfn = 0;        // access; create and move: the new base gfn
@@ -76,6 +87,10 @@ struct Op {
   unsigned level = 1;        // fault_in_shadow_page
   size_t thread = 0;         // wait_for, and `until` of the *_shadow_page* ops: a thread index
   bool until = false;        // *_shadow_page* ops: repeat until `thread` has finished
+  size_t gpc = 0;            // gpc_*: index into Scenario::gpcs
+  uint64_t offset = 0;       // gpc_*: byte offset of the cached gpa in its page
+  bool guest_uses_pa = false;  // gpc_init
+  bool kernel_map = true;      // gpc_init
 };
 
 struct ThreadSpec {
@@ -115,6 +130,9 @@ struct Scenario {
   std::vector<InitialMmioSpte> mmio_sptes;
   std::vector<InitialShadowPage> shadow_pages;
   std::optional<uint64_t> n_max_mmu_pages;  // vm.n_max_mmu_pages
+  std::vector<InitialHostMapping> host_mappings;
+  std::vector<std::string> gpcs;  // gfn_to_pfn_cache names
+  bool uses_x86_mmu = false;      // anything of model/x86: SPTEs, shadow pages, exits
   std::vector<ThreadSpec> threads;
   Oracles oracles;
   Exploration exploration;
@@ -128,7 +146,8 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& path,
                         const ParamValues& overrides = {});
 
 // Why `scenario` cannot run at `variant` ("" if it can): it uses an address
-// space the kernel state does not have.
+// space the kernel state does not have, a gfn_to_pfn_cache before there was
+// one, or the x86 MMU at a state the model's MMU does not mirror.
 std::string cannot_run_at(const Scenario& scenario, const Variant& variant);
 
 // "A..B" (inclusive) into its bounds; throws std::invalid_argument.

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include "model/kvm_main.hpp"
+#include "model/kvm_requests.hpp"
+#include "model/pfncache_users.hpp"
 #include "model/x86/mmu.hpp"
 #include "model/x86/mmu_lockless.hpp"
 #include "model/x86/mmu_zap.hpp"
@@ -28,6 +30,7 @@ Simulation::Simulation(const Scenario& scenario, const Variant& variant, sim::St
     for (const Op& op : t.program) nr_memslots_ = std::max(nr_memslots_, static_cast<size_t>(op.slot) + 1);
   for (size_t i = 0; i < scenario.threads.size(); ++i)
     exec_.spawn(scenario.threads[i].name, scenario.threads[i].cpu, [this, i] { run_thread(i); });
+  exec_.describe_threads_with([this] { return describe_vcpus(); });
 }
 
 void Simulation::build_vm() {
@@ -38,6 +41,12 @@ void Simulation::build_vm() {
     vm_->arch.sptes[m.as_id].at(m.gfn).init(make_mmio_spte_value(
         variant_.mmio_gen_layout, m.gfn, ACC_ALL, mmio_generation_of(variant_, m.generation)));
   kvm_mmu_init_vm(vm_.get());
+  for (const InitialHostMapping& m : scenario_.host_mappings)
+    vm_->mm.map_initial(m.hva, m.pages);
+  gpcs_.clear();
+  for (const std::string& name : scenario_.gpcs)
+    gpcs_.push_back(std::make_unique<gfn_to_pfn_cache>(name));
+  finished_threads_ = 0;
   vcpu_of_thread_.assign(scenario_.threads.size(), nullptr);
   exited_.clear();
   exited_.resize(scenario_.threads.size());
@@ -147,12 +156,98 @@ void Simulation::run_thread(size_t i) {
         exec_.note("kvm_vm_ioctl", "ioctl KVM_SET_NR_MMU_PAGES {}", op.count);
         kvm_mmu_change_mmu_pages(vm_.get(), op.count);
         break;
+      case Op::Kind::gpc_init:
+      case Op::Kind::gpc_refresh:
+      case Op::Kind::gpc_access:
+      case Op::Kind::gpc_guest_use:
+      case Op::Kind::gpc_unmap:
+      case Op::Kind::gpc_destroy:
+        gpc_op(i, op);
+        break;
+      case Op::Kind::munmap:
+        munmap_page(vm_.get(), op.userspace_addr);
+        break;
+      case Op::Kind::migrate_page:
+        migrate_page(vm_.get(), op.userspace_addr);
+        break;
+      case Op::Kind::oom_reap:
+        oom_reap_page(vm_.get(), op.userspace_addr);
+        break;
       default:
         memslot_op(op);
         break;
     }
   }
   if (exited_[i]) exited_[i]->complete("userspace");
+  if (++finished_threads_ == scenario_.threads.size()) teardown();
+}
+
+void Simulation::gpc_op(size_t thread, const Op& op) {
+  kvm* kvm = vm_.get();
+  gfn_to_pfn_cache* gpc = gpcs_[op.gpc].get();
+  const gpa_t gpa = op.gfn << PAGE_SHIFT | op.offset;
+  switch (op.kind) {
+    case Op::Kind::gpc_init: {
+      // Callers (the Xen attribute ioctls, vCPU set-up) run under kvm->srcu.
+      kvm_vcpu* vcpu = op.guest_uses_pa ? vcpu_of_thread_[op.thread] : vcpu_of_thread_[thread];
+      const uint64_t idx = kvm->srcu.read_lock("kvm_xen_hvm_set_attr");
+      const int r = kvm_gfn_to_pfn_cache_init(kvm, gpc, vcpu, op.guest_uses_pa, op.kernel_map, gpa,
+                                              kGpcAccessLen);
+      kvm->srcu.read_unlock(idx, "kvm_xen_hvm_set_attr");
+      if (r) exec_.note("kvm_gfn_to_pfn_cache_init", "{} returns {}", gpc->name, r);
+      break;
+    }
+    case Op::Kind::gpc_refresh: {
+      const uint64_t idx = kvm->srcu.read_lock("kvm_xen_hvm_set_attr");
+      const int r = kvm_gfn_to_pfn_cache_refresh(kvm, gpc, gpa, kGpcAccessLen);
+      kvm->srcu.read_unlock(idx, "kvm_xen_hvm_set_attr");
+      if (r) exec_.note("kvm_gfn_to_pfn_cache_refresh", "{} returns {}", gpc->name, r);
+      break;
+    }
+    case Op::Kind::gpc_access:
+      for (uint64_t n = 0; n < op.count; ++n)
+        if (const int r = gpc_atomic_access(kvm, gpc, gpa, op.write); r != 0)
+          exec_.note("kvm_xen_shared_info", "{}: refresh returns {}", gpc->name, r);
+      break;
+    case Op::Kind::gpc_guest_use:
+      for (uint64_t n = 0; n < op.count; ++n)
+        vcpu_enter_guest_using_gpc(vcpu_of_thread_[thread], gpc, gpa);
+      break;
+    case Op::Kind::gpc_unmap:
+      kvm_gfn_to_pfn_cache_unmap(kvm, gpc);
+      break;
+    default:
+      kvm_gfn_to_pfn_cache_destroy(kvm, gpc);
+      break;
+  }
+}
+
+void Simulation::teardown() {
+  if (gpcs_.empty() && scenario_.host_mappings.empty()) return;
+  // kvm_destroy_vm: the arch code destroys its caches (kvm_xen_destroy_vm).
+  exec_.note("kvm_destroy_vm", "the VM is destroyed, then the VMM exits");
+  for (const auto& gpc : gpcs_) kvm_gfn_to_pfn_cache_destroy(vm_.get(), gpc.get());
+  exit_mmap_and_check_leaks(vm_.get());
+}
+
+// For a step-bound report: where each vCPU is and what it has pending.
+std::string Simulation::describe_vcpus() const {
+  static const char* const kModes[] = {"OUTSIDE_GUEST_MODE", "IN_GUEST_MODE",
+                                       "EXITING_GUEST_MODE", "READING_SHADOW_PAGE_TABLES"};
+  std::string s;
+  for (size_t i = 0; i < vcpu_of_thread_.size(); ++i) {
+    const kvm_vcpu* vcpu = vcpu_of_thread_[i];
+    if (!vcpu) continue;
+    s += fmt::format("{}{}: vcpu->mode = {}", s.empty() ? "" : ", ", scenario_.threads[i].name,
+                     kModes[vcpu->mode.peek()]);
+    if (const uint64_t req = vcpu->requests.peek())
+      s += fmt::format(", requests {:#x} pending{}", req,
+                       (req >> (KVM_REQ_GPC_INVALIDATE & KVM_REQUEST_MASK)) & 1
+                           ? " (KVM_REQ_GPC_INVALIDATE: no x86 code clears it, so "
+                             "kvm_vcpu_exit_request cancels every VM entry)"
+                           : "");
+  }
+  return s;
 }
 
 sim::Trace Simulation::trace(uint64_t seed, const std::string& tool) const {

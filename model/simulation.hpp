@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "model/kvm_host.hpp"
+#include "model/pfncache.hpp"
 #include "model/scenario.hpp"
 #include "sim/runtime/execution.hpp"
 #include "sim/sync/completion.hpp"
@@ -28,6 +29,10 @@ class Simulation {
   void run_thread(size_t i);
   void memslot_op(const Op& op);
   void build_vm();
+  void gpc_op(size_t thread, const Op& op);
+  // kvm_destroy_vm and process exit, run by the last thread to finish.
+  void teardown();
+  std::string describe_vcpus() const;
 
   const Scenario& scenario_;
   const Variant& variant_;
@@ -38,6 +43,8 @@ class Simulation {
   std::unique_ptr<kvm> vm_;
   std::vector<kvm_vcpu*> vcpu_of_thread_;
   std::vector<std::unique_ptr<sim::Completion>> exited_;  // for wait_for; null if unused
+  std::vector<std::unique_ptr<gfn_to_pfn_cache>> gpcs_;    // Scenario::gpcs, per execution
+  size_t finished_threads_ = 0;
 };
 
 // One execution of `scenario` at `variant` under the scenario's strategy and

@@ -56,6 +56,9 @@ std::vector<Variant> build() {
       .flush_memslot_zaps_slot_only = false,
       .flush_shadow_all = FlushShadowAll::invalidate_zap_all_pages,
       .prepare_zap_reports_list_unstable = false,
+      .models_x86_mmu = true,
+      .memslot_publish_waits_for_invalidations = false,
+      .pfncache = {},
   });
 
   Variant v317 = v.back();
@@ -202,6 +205,92 @@ std::vector<Variant> build() {
       "step.";
   v51.prepare_zap_reports_list_unstable = true;
   v.push_back(v51);
+
+  // The gfn_to_pfn_cache states. The memslot code they run is the 5.1
+  // model plus the 5.13 wait for invalidations; the generation rules it
+  // mirrors (bit 63 in progress, += KVM_ADDRESS_SPACE_NUM) did not change
+  // through 6.1, the memslot data structures did (not modeled).
+  Variant gpc = v.back();
+  gpc.name = "pfncache-982ed0de4753";
+  gpc.version = "5.17";
+  gpc.commits = {{"52ac8b358b0c", "KVM: Block memslot updates across range_start() and "
+                                  "range_end()"},
+                 {"982ed0de4753", "KVM: Reinstate gfn_to_pfn_cache with invalidation support"}};
+  gpc.notes =
+      "pfncache.c as committed, from the v4 posting plus the 9 Dec 2021 incremental folded into "
+      "it (kvm-model-facts.md section 4): refresh marks the cache valid with pfn "
+      "KVM_PFN_ERR_FAULT and khva NULL before dropping gpc->lock; hva_to_pfn_retry retries on "
+      "mmu_notifier_retry_hva without releasing the pfn of the failed try; a refresh that gets "
+      "the old pfn back reuses the old khva and keeps both references; uhva includes the page "
+      "offset; the cache holds the page reference. invalidate_range_start raises "
+      "mn_active_invalidate_count, calls gfn_to_pfn_cache_invalidate_start, and only then "
+      "raises mmu_notifier_count under mmu_lock. KVM_REQ_GPC_INVALIDATE sets bit 5 of "
+      "vcpu->requests, which no x86 code clears; kvm_vcpu_exit_request cancels VM entry while "
+      "any request is pending. x86's mmu_lock is a rwlock in 5.17 and hva_to_pfn_retry takes it "
+      "for read; the model's is a spinlock (only two refreshers' checks lose concurrency). The "
+      "x86 MMU model stops at 5.1, so MMIO and zap scenarios do not run here. Sources and the "
+      "[U] choices: docs/pfncache-history.md.";
+  gpc.models_x86_mmu = false;
+  gpc.memslot_publish_waits_for_invalidations = true;
+  gpc.pfncache.present = true;
+  v.push_back(gpc);
+
+  Variant v518 = v.back();
+  v518.name = "v5.18";
+  v518.version = "5.18";
+  v518.commits = {{"79593c086eb9", "KVM: avoid double put_page with gfn-to-pfn cache"},
+                  {"df06dae3f2a8", "KVM: Don't actually set a request when evicting vCPUs for "
+                                   "GFN cache invd"}};
+  v518.notes =
+      "Both fixes came with the 5.18 merge window pull (79593c086eb9 also went to 5.17.2). "
+      "\"Remove dirty handling from gfn_to_pfn_cache completely\" (cf1d88b36ba7) and the usage "
+      "enum (d0d96121d03d) of the same pull change no modeled step. A stored 5.18-era "
+      "pfncache.c still marks the cache valid speculatively and has no refresh_lock.";
+  v518.pfncache.error_hva_resets_pfn = true;
+  v518.pfncache.evict_without_request = true;
+  v.push_back(v518);
+
+  Variant v60 = v.back();
+  v60.name = "v6.0";
+  v60.version = "6.0";
+  v60.commits = {{"3dddf65b4f4c", "KVM: Put the extra pfn reference when reusing a pfn in the "
+                                  "gpc cache"},
+                 {"3ba2c95ea180", "KVM: Do not incorporate page offset into gfn=>pfn cache user "
+                                  "address"},
+                 {"93984f19e7bc", "KVM: Fully serialize gfn=>pfn cache refresh via mutex"},
+                 {"58cd407ca4c6", "KVM: Fix multiple races in gfn=>pfn cache refresh"},
+                 {"85165781c5d9", "KVM: Do not pin pages tracked by gfn=>pfn caches"}};
+  v60.notes =
+      "Sean Christopherson's \"Fix mmu_notifier vs. pfncache vs. pfncache races\" (v3, Apr 2022), "
+      "merged for 6.0, not 5.19 (the 6.0 pull: \"patches that had come in too late for 5.19\"); "
+      "two of them reached 5.18.y and 5.19.y. Its first patch (345b0fd6fe5f, drop an unused "
+      "parameter) changes no step. The refresh body follows a 6.x pfncache.c with the 6.1 "
+      "active test removed.";
+  v60.pfncache.refresh_lock = true;
+  v60.pfncache.refresh_waits_for_invalidations = true;
+  v60.pfncache.reuse_puts_extra_reference = true;
+  v60.pfncache.uhva_page_aligned = true;
+  v60.pfncache.pins_page = false;
+  v.push_back(v60);
+
+  Variant v61 = v.back();
+  v61.name = "v6.1";
+  v61.version = "6.1";
+  v61.commits = {{"52491a38b2c2", "KVM: Initialize gfn_to_pfn_cache locks in dedicated helper"},
+                 {"ecbcf030b456", "KVM: Reject attempts to consume or refresh inactive "
+                                  "gfn_to_pfn_cache"},
+                 {"8332f0ed4f18", "KVM: Update gfn_to_pfn_cache khva when it moves within the "
+                                  "same page"}};
+  v61.notes =
+      "Michal Luczaj's and Sean Christopherson's fixes (6.1-rc, also 6.0.8): init and destroy "
+      "become kvm_gpc_activate and kvm_gpc_deactivate (the model keeps the 5.17 names), the "
+      "locks are set up once, and active is set iff the cache is on gpc_list. David Woodhouse's "
+      "8332f0ed4f18 (6.1-rc7, from the kvm-dwmw2-fixes merge) makes a refresh within the same "
+      "page move khva to the new offset.";
+  v61.pfncache.active_rules = true;
+  v61.pfncache.locks_initialized_once = true;
+  v61.pfncache.khva_follows_offset = true;
+  v.push_back(v61);
   return v;
 }
 

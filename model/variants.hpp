@@ -63,6 +63,50 @@ enum class FlushShadowAll {
   zap_all,
 };
 
+// virt/kvm/pfncache.c, from 982ed0de4753 ("KVM: Reinstate gfn_to_pfn_cache
+// with invalidation support", 5.17). Each flag names the commit that set it.
+struct Pfncache {
+  bool present = false;  // 982ed0de4753
+  // 79593c086eb9 ("KVM: avoid double put_page with gfn-to-pfn cache",
+  // 5.18-rc1): refresh sets pfn = KVM_PFN_ERR_FAULT when the uhva becomes an
+  // error HVA, so unmap does not release the page a second time.
+  bool error_hva_resets_pfn = false;
+  // df06dae3f2a8 ("KVM: Don't actually set a request when evicting vCPUs for
+  // GFN cache invd", 5.18-rc1): KVM_REQ_OUTSIDE_GUEST_MODE kicks and waits
+  // without setting a bit in vcpu->requests (KVM_REQUEST_NO_ACTION).
+  bool evict_without_request = false;
+  // 93984f19e7bc ("KVM: Fully serialize gfn=>pfn cache refresh via mutex",
+  // 6.0): gpc->refresh_lock around refresh and unmap.
+  bool refresh_lock = false;
+  // 58cd407ca4c6 ("KVM: Fix multiple races in gfn=>pfn cache refresh",
+  // 6.0): hva_to_pfn_retry retries while mn_active_invalidate_count != 0,
+  // releases the pfn of a retried iteration, maps outside the lock, and
+  // sets valid only with the final pfn and khva.
+  bool refresh_waits_for_invalidations = false;
+  // 3dddf65b4f4c ("KVM: Put the extra pfn reference when reusing a pfn in
+  // the gpc cache", 6.0).
+  bool reuse_puts_extra_reference = false;
+  // 3ba2c95ea180 ("KVM: Do not incorporate page offset into gfn=>pfn cache
+  // user address", 6.0): uhva is page aligned.
+  bool uhva_page_aligned = false;
+  // Until 85165781c5d9 ("KVM: Do not pin pages tracked by gfn=>pfn caches",
+  // 6.0) the cache holds the page reference hva_to_pfn took.
+  bool pins_page = true;
+  // ecbcf030b456 ("KVM: Reject attempts to consume or refresh inactive
+  // gfn_to_pfn_cache", 6.1): check and refresh fail when !active; activate
+  // sets active under gpc->lock after the list add, deactivate clears it
+  // first.
+  bool active_rules = false;
+  // 8332f0ed4f18 ("KVM: Update gfn_to_pfn_cache khva when it moves within
+  // the same page", 6.1; Fixes: 3ba2c95ea180): a refresh to another offset in
+  // the same, still valid page moves khva to the new offset.
+  bool khva_follows_offset = false;
+  // 52491a38b2c2 ("KVM: Initialize gfn_to_pfn_cache locks in dedicated
+  // helper", 6.1): the locks are initialised once (kvm_gpc_init), not on
+  // every activation.
+  bool locks_initialized_once = false;
+};
+
 struct Variant {
   std::string name;     // "v3.16"
   std::string version;  // the mainline release it mirrors, or its base
@@ -104,6 +148,16 @@ struct Variant {
   // it restarted whenever kvm_mmu_prepare_zap_page's count (children + 1
   // for the page itself, 54a4f0239f2e) was non-zero.
   bool prepare_zap_reports_list_unstable;
+
+  // The model's x86 MMU (MMIO SPTEs, the per-vCPU MMIO cache, shadow pages)
+  // mirrors kernels up to 5.1; later states model virt/kvm/pfncache.c and
+  // the MMU notifier instead, and refuse scenarios that need the MMU.
+  bool models_x86_mmu = true;
+  // 52ac8b358b0c ("KVM: Block memslot updates across range_start() and
+  // range_end()"): the memslot updater waits for mn_active_invalidate_count
+  // to reach 0 before it publishes.
+  bool memslot_publish_waits_for_invalidations = false;
+  Pfncache pfncache;
 };
 
 // Every variant, in kernel-history order.

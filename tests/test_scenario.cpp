@@ -614,6 +614,114 @@ TEST_CASE("scenario validation: errors name the file and the JSON path") {
   }
 }
 
+TEST_CASE("scenario validation: gfn_to_pfn_cache errors name the file and the JSON path") {
+  // Edits of the 982ed0de4753 invalidation scenario: threads[0] "ioctl"
+  // (updater: gpc_init), threads[1] "vcpu0" (wait_for, gpc_access),
+  // threads[2] "mm" (updater: munmap); 16 host pages from 0x7f0000000000.
+  const nlohmann::json base = nlohmann::json::parse(testutil::read_file(
+      testutil::source_root() + "/scenarios/982ed0de4753-pfncache-invalidation.json"));
+  REQUIRE(parse_error(base) == "");
+  {
+    nlohmann::json j = base;  // the largest offset the 8-byte access fits at
+    j["threads"][1]["program"][1]["offset"] = 4088;
+    CHECK(parse_error(j) == "");
+  }
+  struct Case {
+    const char* what;
+    std::function<void(nlohmann::json&)> edit;
+    const char* pointer;  // exactly where the error is reported
+    const char* reason;   // a fragment of the explanation
+  };
+  using J = nlohmann::json;
+  const std::vector<Case> cases = {
+      {"gpc op naming an unknown cache",
+       [](J& j) { j["threads"][1]["program"][1]["gpc"] = "vcpu_info"; },
+       "/threads/1/program/1/gpc", "no cache (vm.gpcs) named 'vcpu_info'"},
+      {"gpc_guest_use on an updater thread",
+       [](J& j) {
+         j["threads"][0]["program"].push_back({{"op", "gpc_guest_use"}, {"gpc", "shinfo"}});
+       },
+       "/threads/0/program/1/op", "only a vcpu thread runs the guest"},
+      {"munmap on a vcpu thread",
+       [](J& j) { j["threads"][1]["program"][1] = {{"op", "munmap"}, {"hva", "0x7f0000002000"}}; },
+       "/threads/1/program/1/op", "'munmap' is a host operation"},
+      {"migrate_page on a vcpu thread",
+       [](J& j) {
+         j["threads"][1]["program"][1] = {{"op", "migrate_page"}, {"hva", "0x7f0000002000"}};
+       },
+       "/threads/1/program/1/op", "'migrate_page' is a host operation"},
+      {"munmap just past vm.host_mappings",
+       [](J& j) { j["threads"][2]["program"][0]["hva"] = "0x7f0000010000"; },
+       "/threads/2/program/0/hva", "not in any of vm.host_mappings"},
+      {"oom_reap below vm.host_mappings",
+       [](J& j) { j["threads"][2]["program"][0] = {{"op", "oom_reap"}, {"hva", "0x7effffffffff"}}; },
+       "/threads/2/program/0/hva", "not in any of vm.host_mappings"},
+      {"gpc_init with guest_uses_pa but no vcpu",
+       [](J& j) { j["threads"][0]["program"][0]["guest_uses_pa"] = true; },
+       "/threads/0/program/0", "names the \"vcpu\" thread"},
+      {"gpc_init evicting an updater thread",
+       [](J& j) {
+         j["threads"][0]["program"][0]["guest_uses_pa"] = true;
+         j["threads"][0]["program"][0]["vcpu"] = "mm";
+       },
+       "/threads/0/program/0/vcpu", "not a vcpu thread"},
+      {"gpc_init evicting an unknown thread",
+       [](J& j) { j["threads"][0]["program"][0]["vcpu"] = "vcpu9"; },
+       "/threads/0/program/0/vcpu", "no thread named 'vcpu9'"},
+      {"offset 4090: the 8-byte access crosses the page",
+       [](J& j) { j["threads"][1]["program"][1]["offset"] = 4090; },
+       "/threads/1/program/1/offset", "at most 4088"},
+      {"gpc gfn beyond the VM", [](J& j) { j["threads"][1]["program"][1]["gfn"] = 16; },
+       "/threads/1/program/1/gfn", "beyond the VM's 16 guest frames"},
+      {"gpc_access count 0", [](J& j) { j["threads"][1]["program"][1]["count"] = 0; },
+       "/threads/1/program/1/count", "between 1 and 100000"},
+      {"gpc_refresh with a write flag",
+       [](J& j) {
+         j["threads"][0]["program"].push_back(
+             {{"op", "gpc_refresh"}, {"gpc", "shinfo"}, {"write", true}});
+       },
+       "/threads/0/program/1/write", "unknown member"},
+      {"host_mappings overlap",
+       [](J& j) { j["vm"]["host_mappings"].push_back({{"hva", "0x7f000000f000"}, {"pages", 2}}); },
+       "/vm/host_mappings/1", "overlaps an earlier mapping"},
+      {"unaligned host mapping",
+       [](J& j) { j["vm"]["host_mappings"][0]["hva"] = "0x7f0000000800"; },
+       "/vm/host_mappings/0/hva", "page aligned"},
+      {"host mapping of 0 pages", [](J& j) { j["vm"]["host_mappings"][0]["pages"] = 0; },
+       "/vm/host_mappings/0/pages", "between 1 and 4096"},
+      {"duplicate gpc name", [](J& j) { j["vm"]["gpcs"].push_back("shinfo"); }, "/vm/gpcs/1",
+       "cache name used twice"},
+      {"empty gpc name", [](J& j) { j["vm"]["gpcs"][0] = ""; }, "/vm/gpcs/0", "empty cache name"},
+      {"a gpc scenario expecting v5.1",
+       [](J& j) { j["expect"][0]["variant"] = "v5.1"; }, "/expect/0/variant",
+       "the scenario uses a gfn_to_pfn_cache, which v5.1 does not have"},
+      {"a gpc scenario with an x86 MMU op, at a gfn_to_pfn_cache state",
+       [](J& j) { j["threads"][1]["program"].push_back({{"op", "access"}, {"gfn", 1}}); },
+       "/expect/0/variant", "the scenario uses the x86 MMU"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.what);
+    nlohmann::json j = base;
+    c.edit(j);
+    const std::string msg = parse_error(j);
+    CAPTURE(msg);
+    CHECK(testutil::contains(msg, std::string("edited.json: ") + c.pointer + ": "));
+    CHECK(testutil::contains(msg, c.reason));
+  }
+
+  // The x86 MMU scenario (an `access` op) expecting a gfn_to_pfn_cache state.
+  for (const char* variant : {"pfncache-982ed0de4753", "v5.18", "v6.0", "v6.1"}) {
+    CAPTURE(variant);
+    nlohmann::json j = good_json();
+    j["expect"][1]["variant"] = variant;
+    const std::string msg = parse_error(j);
+    CAPTURE(msg);
+    CHECK(testutil::contains(msg, "edited.json: /expect/1/variant: "));
+    CHECK(testutil::contains(msg, "the scenario uses the x86 MMU"));
+    CHECK(testutil::contains(msg, std::string(variant) + " models virt/kvm/pfncache.c"));
+  }
+}
+
 TEST_CASE("parse_seed_range") {
   CHECK(model::parse_seed_range("0..999") == std::pair<uint64_t, uint64_t>{0, 999});
   CHECK(model::parse_seed_range("7") == std::pair<uint64_t, uint64_t>{7, 7});

@@ -92,27 +92,43 @@ std::string write_first_failure(const model::Scenario& scenario, const model::Sw
 
 // Sweeps one scenario; prints its table (text mode) and returns its JSON.
 // The verdicts of every scenario at every kernel state, in history order, as
-// a Markdown table: where behaviour changes at a glance ("." clean, blank:
-// no expectation for that state, so not run).
+// Markdown tables: where behaviour changes at a glance ("." clean, blank: no
+// expectation for that state, so not run). One table for the states of the
+// x86 MMU model and one for the gfn_to_pfn_cache states: no scenario runs at
+// both, and one table of both would be mostly blank.
 void print_matrix(const nlohmann::json& reports) {
-  std::string header = "| scenario |", rule = "|---|";
-  for (const auto& v : model::all_variants()) {
-    header += " " + v.name + " |";
-    rule += "---|";
-  }
-  fmt::print("{}\n{}\n", header, rule);
-  for (const auto& report : reports) {
-    std::map<std::string, std::string> cell;
-    for (const auto& row : report.at("variants")) {
-      std::string kinds;
-      for (const auto& [kind, n] : row.at("violations").items())
-        kinds += (kinds.empty() ? "" : "+") + kind;
-      if (!row.at("ok").get<bool>()) kinds += " (UNEXPECTED)";
-      cell[row.at("variant").get<std::string>()] = kinds.empty() ? "." : kinds;
+  bool first_table = true;
+  for (const bool x86_mmu : {true, false}) {
+    std::vector<const model::Variant*> columns;
+    for (const auto& v : model::all_variants())
+      if (v.models_x86_mmu == x86_mmu) columns.push_back(&v);
+    std::vector<std::string> lines;
+    for (const auto& report : reports) {
+      std::map<std::string, std::string> cell;
+      for (const auto& row : report.at("variants")) {
+        std::string kinds;
+        for (const auto& [kind, n] : row.at("violations").items())
+          kinds += (kinds.empty() ? "" : "+") + kind;
+        if (!row.at("ok").get<bool>()) kinds += " (UNEXPECTED)";
+        cell[row.at("variant").get<std::string>()] = kinds.empty() ? "." : kinds;
+      }
+      std::string line = "| " + report.at("scenario").get<std::string>() + " |";
+      bool any = false;
+      for (const model::Variant* v : columns) {
+        any = any || cell.count(v->name);
+        line += " " + cell[v->name] + " |";
+      }
+      if (any) lines.push_back(line);
     }
-    std::string line = "| " + report.at("scenario").get<std::string>() + " |";
-    for (const auto& v : model::all_variants()) line += " " + cell[v.name] + " |";
-    fmt::print("{}\n", line);
+    if (lines.empty()) continue;
+    std::string header = "| scenario |", rule = "|---|";
+    for (const model::Variant* v : columns) {
+      header += " " + v->name + " |";
+      rule += "---|";
+    }
+    fmt::print("{}{}\n{}\n", first_table ? "" : "\n", header, rule);
+    for (const auto& line : lines) fmt::print("{}\n", line);
+    first_table = false;
   }
 }
 
@@ -127,11 +143,14 @@ nlohmann::json sweep_one(const std::string& path, const model::ParamValues& para
   if (todo.empty())
     throw sim::InputError(path + ": expects nothing of variant '" + *args.variant + "'");
 
+  // The VARIANT column: 17 wide, wider for longer names (pfncache-982ed0de4753).
+  size_t w = 17;
+  for (const model::Expectation* e : todo) w = std::max(w, e->variant.size());
   if (!quiet) {
     fmt::print("scenario {} ({}){}: seeds {}..{} ({})\n", scenario.name, path,
                scenario.params.empty() ? "" : " [" + params_text(scenario.params) + "]", begin,
                end, scenario.exploration.strategy);
-    fmt::print("{:<17} {:>10}  {:<24} {:>18}  {:<14} {:<3} {}\n", "VARIANT", "EXECUTIONS",
+    fmt::print("{:<{}} {:>10}  {:<24} {:>18}  {:<14} {:<3} {}\n", "VARIANT", w, "EXECUTIONS",
                "VIOLATIONS", "FIRST FAILING SEED", "EXPECTED", "OK", "METRICS");
   }
   nlohmann::json variants = nlohmann::json::array();
@@ -145,14 +164,14 @@ nlohmann::json sweep_one(const std::string& path, const model::ParamValues& para
       row["trace"] = write_first_failure(scenario, r, *args.traces);
     variants.push_back(row);
     if (quiet) continue;
-    fmt::print("{:<17} {:>10}  {:<24} {:>18}  {:<14} {:<3} {}\n", r.variant, r.executions,
+    fmt::print("{:<{}} {:>10}  {:<24} {:>18}  {:<14} {:<3} {}\n", r.variant, w, r.executions,
                violations_text(r),
                r.first_failing_seed ? std::to_string(*r.first_failing_seed) : "-", r.expected,
                r.ok ? "yes" : "NO", model::metrics_text(r.metrics));
     if (!r.ok && !r.expected_metrics.empty())
-      fmt::print("{:<17} expected metrics: {}\n", "", r.expected_metrics);
+      fmt::print("{:<{}} expected metrics: {}\n", "", w, r.expected_metrics);
     for (const auto& [relation, executions] : r.broken_relations)
-      fmt::print("{:<17} {} broken in {} execution(s)\n", "", relation, executions);
+      fmt::print("{:<{}} {} broken in {} execution(s)\n", "", w, relation, executions);
     std::fflush(stdout);
     if (row.contains("trace"))
       repro.push_back(fmt::format("  kvmsim replay {}", row["trace"].get<std::string>()));

@@ -41,15 +41,17 @@ int cmd_variants(bool json, bool notes) {
     fmt::print("{}\n", out.dump(2));
     return 0;
   }
-  fmt::print("{:<17} {:<7} {}\n", "VARIANT", "BASE", "COMMITS");
+  size_t w = 0;
+  for (const auto& v : model::all_variants()) w = std::max(w, v.name.size());
+  fmt::print("{:<{}} {:<7} {}\n", "VARIANT", w, "BASE", "COMMITS");
   for (const auto& v : model::all_variants()) {
     bool first = true;
     for (const auto& c : v.commits) {
-      fmt::print("{:<17} {:<7} {:<13} {}\n", first ? v.name : "", first ? v.version : "", c.id,
+      fmt::print("{:<{}} {:<7} {:<13} {}\n", first ? v.name : "", w, first ? v.version : "", c.id,
                  c.title);
       first = false;
     }
-    if (notes) fmt::print("{}\n", wrap(v.notes, 26, 100));
+    if (notes) fmt::print("{}\n", wrap(v.notes, w + 9, 100));
   }
   return 0;
 }
