@@ -539,6 +539,41 @@ TEST_CASE("refresh vs. an invalidation left in progress: 6.0 spins into the step
   }
 }
 
+TEST_CASE("52ac8b358b0c: the memslot updater publishes only once no invalidation is in progress") {
+  // mm: range_start, some work, range_end. updater (started after
+  // range_start returned): delete slot 0, which publishes twice. Whatever
+  // the interleaving, no publication may happen between start and end.
+  for (uint64_t seed = 0; seed < 200; ++seed) {
+    CAPTURE(seed);
+    Vm m(kGpc5_17);
+    sim::Completion started("range_start returned");
+    const model::mmu_notifier_range range{Vm::hva_of(3), Vm::hva_of(4), true};
+    uint64_t before = 1, at_end = 1;  // publications seen by mm
+    const Run r = run({[&] {
+                         model::kvm_mmu_notifier_invalidate_range_start(&m.vm, range);
+                         before = m.vm.ghost.publications[0];
+                         started.complete();
+                         for (int i = 0; i < 5; ++i) sim::Execution::current().point();
+                         at_end = m.vm.ghost.publications[0];
+                         model::kvm_mmu_notifier_invalidate_range_end(&m.vm, range);
+                       },
+                       [&] {
+                         started.wait();
+                         model::kvm_userspace_memory_region del;
+                         del.slot = 0;
+                         del.memory_size = 0;
+                         CHECK(model::kvm_set_memory_region(&m.vm, del) == 0);
+                       }},
+                      seed);
+    REQUIRE_FALSE(r.outcome.violation.has_value());
+    CHECK(before == 0);
+    CHECK(at_end == 0);
+    // Both publications (INVALID copy, then the deletion) happened, after it ended.
+    CHECK(m.vm.ghost.publications[0] == 2);
+    CHECK(m.vm.mn_active_invalidate_count.peek() == 0);
+  }
+}
+
 // ---------------------------------------------------------------------------
 // The scenarios
 // ---------------------------------------------------------------------------
