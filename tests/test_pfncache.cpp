@@ -28,9 +28,9 @@
 #include "model/sweep.hpp"
 #include "model/variants.hpp"
 #include "sim/runtime/execution.hpp"
-#include "sim/strategy/random_strategy.hpp"
 #include "sim/sync/completion.hpp"
 #include "sim/trace/trace.hpp"
+#include "model_run.hpp"
 #include "test_util.hpp"
 
 namespace {
@@ -47,31 +47,9 @@ constexpr const char* kPfncacheStates[] = {kGpc5_17, "v5.18", "v6.0", "v6.1"};
 constexpr hva_t kHva = 0x7f0000000000;
 constexpr uint64_t kPages = 16;
 
-struct Run {
-  sim::Outcome outcome;
-  std::vector<sim::Event> events;
-  sim::Metrics metrics;
-};
-
-// Runs `bodies` (one modeled thread each) as one recorded execution.
-Run run(const std::vector<std::function<void()>>& bodies, uint64_t seed = 0,
-        uint64_t step_bound = 100000) {
-  sim::RandomStrategy strategy;
-  sim::Execution ex(strategy, sim::ExecutionOptions{step_bound, true});
-  int cpu = 0;
-  for (const auto& body : bodies) {
-    std::string name = "t";
-    name += std::to_string(cpu);
-    ex.spawn(name, cpu++, body);
-  }
-  Run r;
-  r.outcome = ex.run(seed);
-  r.events = ex.events();
-  r.metrics = ex.metrics();
-  return r;
-}
-
-Run run_alone(const std::function<void()>& body) { return run({body}); }
+using testutil::Run;
+using testutil::run;
+using testutil::run_alone;
 
 // A VM at one kernel state with slot 0 = gfns 0..15 at kHva, the host pages
 // behind it, and one (inactive) cache.

@@ -442,14 +442,29 @@ std::string parse_error(const nlohmann::json& j) {
 
 }  // namespace
 
+// An edit of a good scenario, and where and why the loader must reject it.
+struct Case {
+  const char* what;
+  std::function<void(nlohmann::json&)> edit;
+  const char* pointer;  // exactly where the error is reported
+  const char* reason;   // a fragment of the explanation
+};
+
+// Each case's edit of `good` is rejected at its pointer, for its reason.
+void check_rejected(const nlohmann::json& good, const std::vector<Case>& cases) {
+  for (const Case& c : cases) {
+    CAPTURE(c.what);
+    nlohmann::json j = good;
+    c.edit(j);
+    const std::string msg = parse_error(j);
+    CAPTURE(msg);
+    CHECK(testutil::contains(msg, std::string("edited.json: ") + c.pointer + ": "));
+    CHECK(testutil::contains(msg, c.reason));
+  }
+}
+
 TEST_CASE("scenario validation: errors name the file and the JSON path") {
   CHECK(parse_error(good_json()) == "");
-  struct Case {
-    const char* what;
-    std::function<void(nlohmann::json&)> edit;
-    const char* pointer;  // exactly where the error is reported
-    const char* reason;   // a fragment of the explanation
-  };
   using J = nlohmann::json;
   const std::vector<Case> cases = {
       {"unknown top-level member", [](J& j) { j["bogus"] = 1; }, "/bogus", "unknown member"},
@@ -603,15 +618,7 @@ TEST_CASE("scenario validation: errors name the file and the JSON path") {
        [](J& j) { j["expect"][0]["metrics"] = {{"mmio_wrap_zaps", {{"most", 1}}}}; },
        "/expect/0/metrics/mmio_wrap_zaps/most", "unknown member"},
   };
-  for (const Case& c : cases) {
-    CAPTURE(c.what);
-    nlohmann::json j = good_json();
-    c.edit(j);
-    const std::string msg = parse_error(j);
-    CAPTURE(msg);
-    CHECK(testutil::contains(msg, std::string("edited.json: ") + c.pointer + ": "));
-    CHECK(testutil::contains(msg, c.reason));
-  }
+  check_rejected(good_json(), cases);
 }
 
 TEST_CASE("scenario validation: gfn_to_pfn_cache errors name the file and the JSON path") {
@@ -626,12 +633,6 @@ TEST_CASE("scenario validation: gfn_to_pfn_cache errors name the file and the JS
     j["threads"][1]["program"][1]["offset"] = 4088;
     CHECK(parse_error(j) == "");
   }
-  struct Case {
-    const char* what;
-    std::function<void(nlohmann::json&)> edit;
-    const char* pointer;  // exactly where the error is reported
-    const char* reason;   // a fragment of the explanation
-  };
   using J = nlohmann::json;
   const std::vector<Case> cases = {
       {"gpc op naming an unknown cache",
@@ -699,15 +700,7 @@ TEST_CASE("scenario validation: gfn_to_pfn_cache errors name the file and the JS
        [](J& j) { j["threads"][1]["program"].push_back({{"op", "access"}, {"gfn", 1}}); },
        "/expect/0/variant", "the scenario uses the x86 MMU"},
   };
-  for (const Case& c : cases) {
-    CAPTURE(c.what);
-    nlohmann::json j = base;
-    c.edit(j);
-    const std::string msg = parse_error(j);
-    CAPTURE(msg);
-    CHECK(testutil::contains(msg, std::string("edited.json: ") + c.pointer + ": "));
-    CHECK(testutil::contains(msg, c.reason));
-  }
+  check_rejected(base, cases);
 
   // The x86 MMU scenario (an `access` op) expecting a gfn_to_pfn_cache state.
   for (const char* variant : {"pfncache-982ed0de4753", "v5.18", "v6.0", "v6.1"}) {

@@ -21,9 +21,9 @@
 #include "model/x86/mmu_lockless.hpp"
 #include "model/x86/mmu_zap.hpp"
 #include "sim/runtime/execution.hpp"
-#include "sim/strategy/random_strategy.hpp"
 #include "sim/sync/lock.hpp"
 #include "sim/sync/shared.hpp"
+#include "model_run.hpp"
 
 namespace {
 
@@ -34,33 +34,9 @@ using model::list_head;
 // reverts of fast invalidate) and from it on.
 constexpr const char* kStates[] = {"v5.0+ea145aacf4ae", "v5.1"};
 
-struct Run {
-  sim::Outcome outcome;
-  std::vector<sim::Event> events;
-  sim::Metrics metrics;
-};
-
-// Runs `bodies` (one modeled thread each) as a recorded execution.
-Run run(const std::vector<std::function<void()>>& bodies, uint64_t seed = 0,
-        uint64_t step_bound = 100000) {
-  sim::RandomStrategy strategy;
-  sim::Execution ex(strategy, sim::ExecutionOptions{step_bound, true});
-  int cpu = 0;
-  for (const auto& body : bodies) {
-    std::string name = "t";
-    name += std::to_string(cpu);
-    ex.spawn(name, cpu++, body);
-  }
-  Run r;
-  r.outcome = ex.run(seed);
-  r.events = ex.events();
-  r.metrics = ex.metrics();
-  return r;
-}
-
-Run run_alone(const std::function<void()>& body, uint64_t step_bound = 100000) {
-  return run({body}, 0, step_bound);
-}
+using testutil::Run;
+using testutil::run;
+using testutil::run_alone;
 
 // What a zap cost, from the execution's metrics.
 struct Cost {
