@@ -223,3 +223,62 @@ TEST_CASE("cli: sweep --report-dir writes one report per violation signature and
   for ([[maybe_unused]] const auto& e : testutil::fs::directory_iterator(reports)) ++files;
   CHECK(files == 3);  // index, one report, its trace
 }
+
+TEST_CASE("focus: a step-bound trace keeps what started the loop and its last turns") {
+  // The guest-mode cache at 982ed0de4753: the invalidation sets
+  // KVM_REQ_GPC_INVALIDATE early; vcpu0 then cancels every VM entry until
+  // the step bound.
+  testutil::TempDir dir;
+  const std::string trace = dir.path() + "/loop.json";
+  const testutil::ProcessResult r = testutil::run_process(
+      {testutil::kvmsim_bin(), "run", "scenarios/982ed0de4753-pfncache-guest-mode.json",
+       "--variant", "pfncache-982ed0de4753", "--seed", "0", "--trace", trace},
+      dir, testutil::source_root());
+  REQUIRE(r.exit_code == 1);
+  const sim::Trace t = sim::read_trace(trace);
+  REQUIRE(t.violation.has_value());
+  REQUIRE(t.violation->kind == "step-bound");
+  const std::vector<sim::Event> focused = sim::focus_events(t);
+  const size_t tail_from = t.events.size() - 1 - sim::kStepBoundTail;
+  size_t kept_before_tail = 0, at = 0;
+  bool request_set = false;
+  for (const sim::Event& e : focused) {
+    if (e.op == sim::kElided) continue;
+    while (!(t.events[at] == e)) ++at;
+    if (at < tail_from) {
+      ++kept_before_tail;
+      // Before the tail only stores the last turns read from: among them
+      // the request bit the invalidation set.
+      CHECK((e.op == "store" || e.op == "cmpxchg" || e.op == "rmw"));
+      if (e.op == "cmpxchg" && e.object == "vcpu0->requests") request_set = true;
+    }
+  }
+  CHECK(request_set);
+  CHECK(kept_before_tail <= 10);
+  // Of the last turns, every event of the looping vCPU is kept.
+  for (size_t i = tail_from + 1; i < t.events.size(); ++i)
+    if (t.events[i].thread == t.violation->thread)
+      CHECK(std::find(focused.begin(), focused.end(), t.events[i]) != focused.end());
+  // Steps above 9999 widen the step column instead of breaking it.
+  const std::string table = sim::render_timeline(t.threads, focused);
+  std::istringstream lines(table);
+  std::string line;
+  std::getline(lines, line);
+  const size_t bar = line.find('|');
+  while (std::getline(lines, line))
+    if (line.size() > bar && line.find('|') != std::string::npos) CHECK(line.find('|') == bar);
+}
+
+TEST_CASE("cli: render --format html without Graphviz still writes the page, saying why") {
+  testutil::TempDir dir;
+  const std::string saved = std::getenv("PATH") ? std::getenv("PATH") : "";
+  setenv("PATH", "/nonexistent", 1);  // kvmsim is spawned by its full path
+  const testutil::ProcessResult r = testutil::run_process(
+      {testutil::kvmsim_bin(), "render", testutil::trace_path(), "--format", "html"}, dir);
+  setenv("PATH", saved.c_str(), 1);
+  CHECK(r.exit_code == 0);
+  CHECK(testutil::contains(r.out, "no graph: "));
+  CHECK(testutil::contains(r.out, "dot"));
+  CHECK(testutil::contains(r.out, "</html>"));
+  CHECK_FALSE(testutil::contains(r.out, "<svg"));
+}

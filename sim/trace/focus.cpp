@@ -41,15 +41,23 @@ std::vector<Event> focus_events(const Trace& t) {
   if (!found) return ev;
   const size_t violation = *found;
   const ThreadId v = ev[violation].thread;
-  const size_t start = final_section_start(ev, violation);
+  // A loop that never ended has no final section to speak of: its last
+  // turns are the section.
+  const bool loop = t.violation->kind == "step-bound";
+  const size_t tail = violation > kStepBoundTail ? violation - kStepBoundTail : 0;
+  const size_t start = loop ? tail : final_section_start(ev, violation);
 
   std::set<std::string> involved;
+  std::set<size_t> sources;  // the stores the final section read from
   size_t from = start;
   for (size_t i = start; i < violation; ++i) {
     if (ev[i].thread != v || ev[i].object.empty()) continue;
     involved.insert(ev[i].object);
     if (is_read_op(ev[i].op))
-      if (auto src = read_from(ev, i)) from = std::min(from, *src);
+      if (auto src = read_from(ev, i)) {
+        from = std::min(from, *src);
+        sources.insert(*src);
+      }
   }
 
   std::vector<bool> keep(ev.size(), false);
@@ -76,6 +84,8 @@ std::vector<Event> focus_events(const Trace& t) {
       ordering.push_back(e.to);
     }
   for (size_t i : ordering) keep[i] = true;
+  if (loop)
+    for (size_t i = from; i < tail; ++i) keep[i] = keep[i] && sources.count(i) != 0;
   // Notes share their step with the access they explain.
   for (size_t i = from; i <= violation; ++i) {
     if (ev[i].op != "note" || keep[i]) continue;

@@ -13,6 +13,8 @@ namespace sim {
 // value "N steps", step the first left-out event's.
 inline constexpr const char* kElided = "elided";
 
+inline constexpr size_t kStepBoundTail = 60;
+
 // What a kernel developer's race table would show of `t`'s events:
 // - the violating thread's final section (final_section_start);
 // - every event, of any thread, on an object that section touched (the
@@ -23,6 +25,9 @@ inline constexpr const char* kElided = "elided";
 //   kept event of another thread;
 // - only from the earliest store that section read from (or the section's
 //   start, whichever is earlier): what came before did not decide the race.
+// A step-bound trace is a loop that never ended: its last kStepBoundTail
+// events stand for the final section, and before them only the stores that
+// stretch read from are kept (what started the loop).
 // A clean trace has no focus: its events come back whole.
 std::vector<Event> focus_events(const Trace& t);
 

@@ -22,8 +22,6 @@ std::string event_text(const Event& e) {
 
 namespace {
 
-constexpr size_t kStepWidth = 6;  // ">>1234"
-
 std::string pad(const std::string& s, size_t w) {
   return s.size() >= w ? s : s + std::string(w - s.size(), ' ');
 }
@@ -33,10 +31,15 @@ std::string pad(const std::string& s, size_t w) {
 std::string render_timeline(const std::vector<ThreadInfo>& threads,
                             const std::vector<Event>& events, size_t width) {
   const size_t n = std::max<size_t>(threads.size(), 1);
-  const size_t col = std::max<size_t>(16, (width - kStepWidth - 3 * n) / n);
+  // ">>" and the step, at least 4 digits wide ("  1234"); a step-bound
+  // trace's steps can have more.
+  size_t digits = 4;
+  for (const Event& e : events) digits = std::max(digits, std::to_string(e.step).size());
+  const size_t step_width = 2 + digits;
+  const size_t col = std::max<size_t>(16, (width - step_width - 3 * n) / n);
   std::string out;
   auto row = [&](const std::string& step, const std::vector<std::string>& cells) {
-    std::string line = pad(step, kStepWidth);
+    std::string line = pad(step, step_width);
     for (size_t t = 0; t < n; ++t) {
       line += t == 0 ? " | " : " | ";
       line += t + 1 == n ? cells[t] : pad(cells[t], col);
@@ -49,13 +52,13 @@ std::string render_timeline(const std::vector<ThreadInfo>& threads,
     heads[t] = fmt::format("{} (CPU {})", threads[t].name, threads[t].cpu);
   row(" step", heads);
   {
-    std::string rule = std::string(kStepWidth, '-');
+    std::string rule = std::string(step_width, '-');
     for (size_t t = 0; t < n; ++t) rule += "-+-" + std::string(col, '-');
     out += rule + '\n';
   }
   for (const Event& e : events) {
     if (e.op == kElided) {  // a focused timeline's left-out stretch
-      out += pad("   ...", kStepWidth) + " | (" + e.value + " left out)\n";
+      out += pad("   ...", step_width) + " | (" + e.value + " left out)\n";
       continue;
     }
     const bool bad = e.op == "violation";
@@ -64,7 +67,7 @@ std::string render_timeline(const std::vector<ThreadInfo>& threads,
       std::vector<std::string> cells(n);
       cells[std::min<size_t>(e.thread, n - 1)] = lines[k];
       std::string step;
-      if (k == 0) step = fmt::format("{}{:>4}", bad ? ">>" : "  ", e.step);
+      if (k == 0) step = fmt::format("{}{:>{}}", bad ? ">>" : "  ", e.step, digits);
       row(step, cells);
     }
   }

@@ -1,5 +1,7 @@
 #include "html_report.hpp"
 
+#include <stdexcept>
+
 #include <fmt/format.h>
 
 #include "sim/trace/dot.hpp"
@@ -62,7 +64,15 @@ std::string html_report(const sim::Trace& t, const std::string& trace_path, bool
   html += "<h2>The interleaving</h2>\n<pre>" +
           html_escape(sim::render_timeline(t.threads, focus ? sim::focus_events(t) : t.events)) +
           "</pre>\n";
-  html += "<h2>Happens-before</h2>\n<div class=\"graph\">\n" + svg_element(sim::render_svg(t, focus)) + "\n</div>\n";
+  // A graph Graphviz cannot lay out (or no Graphviz) still leaves the page
+  // its table and commands.
+  std::string graph;
+  try {
+    graph = svg_element(sim::render_svg(t, focus));
+  } catch (const std::runtime_error& e) {
+    graph = fmt::format("<p class=\"bad\">no graph: {}</p>", html_escape(e.what()));
+  }
+  html += "<h2>Happens-before</h2>\n<div class=\"graph\">\n" + graph + "\n</div>\n";
   html += "<h2>Reproduce</h2>\n<pre>" + commands + "</pre>\n</body>\n</html>\n";
   return html;
 }

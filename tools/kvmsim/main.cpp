@@ -88,6 +88,11 @@ int main(int argc, char** argv) {
   } catch (const std::invalid_argument& e) {
     fmt::print(stderr, "kvmsim: error: {}\n", e.what());
     return 2;
+  } catch (const std::exception& e) {
+    // Not the user's input (a Graphviz or file-system failure, an internal
+    // error): still a message and a status, never an abort.
+    fmt::print(stderr, "kvmsim: error: {}\n", e.what());
+    return 3;
   }
   return 2;
 }
