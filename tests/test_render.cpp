@@ -281,4 +281,13 @@ TEST_CASE("cli: render --format html without Graphviz still writes the page, say
   CHECK(testutil::contains(r.out, "dot"));
   CHECK(testutil::contains(r.out, "</html>"));
   CHECK_FALSE(testutil::contains(r.out, "<svg"));
+
+  // --format svg has nothing to fall back on: a message and status 3.
+  setenv("PATH", "/nonexistent", 1);
+  const testutil::ProcessResult svg = testutil::run_process(
+      {testutil::kvmsim_bin(), "render", testutil::trace_path(), "--format", "svg"}, dir);
+  setenv("PATH", saved.c_str(), 1);
+  CHECK(svg.exit_code == 3);
+  CHECK(svg.out.empty());
+  CHECK(testutil::contains(svg.err, "kvmsim: error: render_svg: cannot run Graphviz 'dot'"));
 }
