@@ -11,7 +11,7 @@ namespace sim {
 
 class Completion : public Object {
  public:
-  explicit Completion(std::string name) : Object(std::move(name)) {}
+  explicit Completion(std::string_view name) : Object(name) {}
 
   void complete(const char* function = __builtin_FUNCTION());
   void wait(const char* function = __builtin_FUNCTION());

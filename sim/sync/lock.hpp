@@ -16,7 +16,7 @@ namespace sim {
 class Lock : public Object {
  public:
   enum class Kind { mutex, spinlock };
-  Lock(std::string name, Kind kind) : Object(std::move(name)), kind_(kind) {}
+  Lock(std::string_view name, Kind kind) : Object(name), kind_(kind) {}
 
   void lock(const char* function = __builtin_FUNCTION());
   void unlock(const char* function = __builtin_FUNCTION());
@@ -41,12 +41,12 @@ class Lock : public Object {
 
 class Mutex : public Lock {
  public:
-  explicit Mutex(std::string name) : Lock(std::move(name), Kind::mutex) {}
+  explicit Mutex(std::string_view name) : Lock(name, Kind::mutex) {}
 };
 
 class Spinlock : public Lock {
  public:
-  explicit Spinlock(std::string name) : Lock(std::move(name), Kind::spinlock) {}
+  explicit Spinlock(std::string_view name) : Lock(name, Kind::spinlock) {}
 };
 
 }  // namespace sim

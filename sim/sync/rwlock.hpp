@@ -14,7 +14,7 @@ namespace sim {
 
 class RwLock : public Object {
  public:
-  explicit RwLock(std::string name) : Object(std::move(name)) {}
+  explicit RwLock(std::string_view name) : Object(name) {}
 
   void read_lock(const char* function = __builtin_FUNCTION());
   void read_unlock(const char* function = __builtin_FUNCTION());

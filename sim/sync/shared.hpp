@@ -14,7 +14,7 @@ namespace sim {
 template <class T>
 class Shared : public Object {
  public:
-  Shared(std::string name, T initial = T{}) : Object(std::move(name)), v_(initial) {}
+  Shared(std::string_view name, T initial = T{}) : Object(name), v_(initial) {}
 
   T load(const char* function = __builtin_FUNCTION()) {
     Execution& ex = Execution::current();

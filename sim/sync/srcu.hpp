@@ -13,7 +13,7 @@ namespace sim {
 
 class Srcu : public Object {
  public:
-  explicit Srcu(std::string name) : Object(std::move(name)) {}
+  explicit Srcu(std::string_view name) : Object(name) {}
 
   // Returns a handle for read_unlock (the kernel's idx).
   uint64_t read_lock(const char* function = __builtin_FUNCTION());
