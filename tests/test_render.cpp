@@ -291,3 +291,32 @@ TEST_CASE("cli: render --format html without Graphviz still writes the page, say
   CHECK(svg.out.empty());
   CHECK(testutil::contains(svg.err, "kvmsim: error: render_svg: cannot run Graphviz 'dot'"));
 }
+
+TEST_CASE("focus: the stale-pfn race keeps why the refresher stored the pfn") {
+  // traces/982ed0de4753-pfncache-982ed0de4753.json: vcpu0 writes through a
+  // pfn that the ioctl thread's refresh stored. The refresh had read the PTE
+  // and mmu_notifier_count before mm raised the count and cleared the PTE;
+  // those reads and writes are what the race is, though vcpu0 never touched
+  // either object.
+  const sim::Trace t =
+      sim::read_trace(testutil::source_root() + "/traces/982ed0de4753-pfncache-982ed0de4753.json");
+  REQUIRE(t.violation.has_value());
+  REQUIRE(t.violation->kind == "stale-pfn");
+  const std::vector<sim::Event> focused = sim::focus_events(t);
+  const auto kept = [&](const std::string& thread, const std::string& function,
+                        const std::string& op, const std::string& object,
+                        const std::string& value) {
+    return std::any_of(focused.begin(), focused.end(), [&](const sim::Event& e) {
+      return e.op == op && e.object == object && e.value == value && e.function == function &&
+             e.thread < t.threads.size() && t.threads[e.thread].name == thread;
+    });
+  };
+  CHECK(kept("ioctl", "hva_to_pfn", "load", "pte(0x7f0000002000)", "0x102"));
+  CHECK(kept("ioctl", "mmu_notifier_retry_hva", "load", "kvm->mmu_notifier_count", "0x0"));
+  CHECK(kept("mm", "kvm_inc_notifier_count", "store", "kvm->mmu_notifier_count", "0x1"));
+  CHECK(kept("mm", "zap_pte_range", "store", "pte(0x7f0000002000)", "0x0"));
+  CHECK(kept("ioctl", "kvm_gfn_to_pfn_cache_refresh", "store", "shinfo->pfn", "0x102"));
+  // Still a focus: the activation before the refresh is left out.
+  REQUIRE(focused.front().op == sim::kElided);
+  CHECK(std::stoul(focused.front().value) >= 20);
+}

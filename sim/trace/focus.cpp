@@ -60,6 +60,23 @@ std::vector<Event> focus_events(const Trace& t) {
       }
   }
 
+  // One step further back: what the writers of those stores read since
+  // their previous store to an involved object (a refresher's look at the
+  // PTE and at mmu_notifier_count before it stored the pfn the section then
+  // used). The objects they read are involved too.
+  if (!loop) {
+    std::set<std::string> behind;
+    for (size_t src : sources) {
+      const ThreadId w = ev[src].thread;
+      if (w == v) continue;
+      for (size_t i = src; i-- > 0;) {
+        if (ev[i].thread != w) continue;
+        if (is_write_op(ev[i].op) && involved.count(ev[i].object)) break;
+        if (is_read_op(ev[i].op)) behind.insert(ev[i].object);
+      }
+    }
+    involved.insert(behind.begin(), behind.end());
+  }
   std::vector<bool> keep(ev.size(), false);
   for (size_t i = from; i <= violation; ++i)
     keep[i] = (ev[i].thread == v && i >= start) || involved.count(ev[i].object) != 0;

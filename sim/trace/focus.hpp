@@ -20,6 +20,9 @@ inline constexpr size_t kStepBoundTail = 60;
 // - every event, of any thread, on an object that section touched (the
 //   objects involved), and the notes recorded at the same step as a kept
 //   event of the same thread (they say what the thread was doing);
+// - one step further back, every event on an object that another thread
+//   read before it stored a value the section read (since its previous
+//   store to an involved object): why the writer stored what it did;
 // - what orders those across threads: the ends of a lock hand-over, SRCU
 //   grace period or completion between a thread's kept events and a later
 //   kept event of another thread;
