@@ -31,7 +31,11 @@ run_suite() {  # build-dir, meson options...
 }
 
 run_suite build --buildtype=release
-run_suite build-asan --buildtype=debugoptimized -Db_sanitize=address,undefined
+# -O1 and line tables only (-g1): sanitizer reports keep file and line, and
+# the build takes half the time of -O2 with full debug info (7.6 against
+# 14 minutes on 2 cores), which keeps CI under 20 minutes.
+run_suite build-asan --buildtype=custom -Doptimization=1 -Ddebug=true \
+  -Db_sanitize=address,undefined -Dcpp_args=-g1
 
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
