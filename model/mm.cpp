@@ -5,7 +5,7 @@
 // (mm/migrate.c). get_user_pages takes a page reference under the pte lock.
 #include "model/mm.hpp"
 
-#include <algorithm>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -166,10 +166,11 @@ void exit_mmap_and_check_leaks(kvm* kvm) {
   // is applied without scheduling points (each mapped page loses the
   // mapping's reference) and every page must then be free.
   mm_struct& mm = kvm->mm;
+  std::vector<bool> mapped(mm.pages.size(), false);  // by pfn - kFirstPfn
+  for (const auto& [hva, pte] : mm.ptes)
+    if (const pfn_t pfn = pte->peek()) mapped[pfn - kFirstPfn] = true;
   for (const auto& p : mm.pages) {
-    const bool mapped = std::any_of(mm.ptes.begin(), mm.ptes.end(),
-                                    [&](const auto& pte) { return pte.second->peek() == p->pfn; });
-    const int left = p->_refcount.peek() - (mapped ? 1 : 0);
+    const int left = p->_refcount.peek() - (mapped[p->pfn - kFirstPfn] ? 1 : 0);
     if (left > 0)
       sim::fail("page-ref-leak",
                 fmt::format("pfn {:#x} still has {} reference(s) after the VM is destroyed and "
