@@ -309,13 +309,13 @@ int kvm_gfn_to_pfn_cache_refresh(kvm* kvm, gfn_to_pfn_cache* gpc, gpa_t gpa, uin
   if (offset_in_page(gpa) + len > PAGE_SIZE) return -22;
   struct kvm_memslots* slots = kvm_memslots(kvm);
   const uint64_t gen = slots->generation.load(__func__);
-  return kvm->variant.pfncache.refresh_waits_for_invalidations
+  return kvm->variant.pfncache.refresh_reworked
              ? refresh_6_0(kvm, gpc, gpa, slots, gen)
              : refresh_5_17(kvm, gpc, gpa, slots, gen);
 }
 
 void kvm_gfn_to_pfn_cache_unmap(kvm* kvm, gfn_to_pfn_cache* gpc) {
-  const bool serialized = kvm->variant.pfncache.refresh_lock;
+  const bool serialized = kvm->variant.pfncache.refresh_reworked;  // 93984f19e7bc
   if (serialized) gpc->refresh_lock.lock(__func__);
   gpc->lock->write_lock(__func__);
   gpc->valid.store(false, __func__);

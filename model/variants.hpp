@@ -75,20 +75,18 @@ struct Pfncache {
   // GFN cache invd", 5.18-rc1): KVM_REQ_OUTSIDE_GUEST_MODE kicks and waits
   // without setting a bit in vcpu->requests (KVM_REQUEST_NO_ACTION).
   bool evict_without_request = false;
-  // 93984f19e7bc ("KVM: Fully serialize gfn=>pfn cache refresh via mutex",
-  // 6.0): gpc->refresh_lock around refresh and unmap.
-  bool refresh_lock = false;
-  // 58cd407ca4c6 ("KVM: Fix multiple races in gfn=>pfn cache refresh",
-  // 6.0): hva_to_pfn_retry retries while mn_active_invalidate_count != 0,
-  // releases the pfn of a retried iteration, maps outside the lock, and
-  // sets valid only with the final pfn and khva.
-  bool refresh_waits_for_invalidations = false;
+  // Sean Christopherson's series, merged for 6.0: the refresh as 58cd407ca4c6
+  // ("KVM: Fix multiple races in gfn=>pfn cache refresh") wrote it, on top
+  // of 93984f19e7bc ("KVM: Fully serialize gfn=>pfn cache refresh via
+  // mutex": gpc->refresh_lock around refresh and unmap), 3ba2c95ea180 ("KVM:
+  // Do not incorporate page offset into gfn=>pfn cache user address") and
   // 3dddf65b4f4c ("KVM: Put the extra pfn reference when reusing a pfn in
-  // the gpc cache", 6.0).
-  bool reuse_puts_extra_reference = false;
-  // 3ba2c95ea180 ("KVM: Do not incorporate page offset into gfn=>pfn cache
-  // user address", 6.0): uhva is page aligned.
-  bool uhva_page_aligned = false;
+  // the gpc cache"). hva_to_pfn_retry retries while
+  // mn_active_invalidate_count != 0, releases the pfn of a retried
+  // iteration, maps outside the lock, and sets valid only with the final
+  // pfn and khva. One body, one flag: the four commits rewrote the same
+  // function and the model has it only as merged.
+  bool refresh_reworked = false;
   // Until 85165781c5d9 ("KVM: Do not pin pages tracked by gfn=>pfn caches",
   // 6.0) the cache holds the page reference hva_to_pfn took.
   bool pins_page = true;
