@@ -15,8 +15,8 @@ const Commit k152482580a1b = {"152482580a1b",
 // and its place (right after 152482580a1b) are from the 5.1 pull request.
 const Commit ke1359e2beb8b = {"e1359e2beb8b",
                               "KVM: x86/mmu: Detect MMIO generation wrap in any address space"};
-const Commit kddfd1730fd82 = {"ddfd1730fd82",
-                              "KVM: x86/mmu: Do not cache MMIO accesses while memslots are in flux"};
+const Commit kddfd1730fd82 = {
+    "ddfd1730fd82", "KVM: x86/mmu: Do not cache MMIO accesses while memslots are in flux"};
 const Commit k361209e054a2 = {"361209e054a2",
                               "KVM: Explicitly define the \"memslot update in-progress\" bit"};
 const Commit kcae7ed3c2cb0 = {"cae7ed3c2cb0",
@@ -61,56 +61,62 @@ std::vector<Variant> build() {
       .pfncache = {},
   });
 
-  Variant v317 = v.back();
-  v317.name = "v3.17";
-  v317.version = "3.17";
-  v317.commits = {{"00f034a12f", "KVM: do not bias the generation number in "
-                                 "kvm_current_mmio_generation"},
-                  {"ee3d1570b586", "kvm: fix potentially corrupt mmio cache"},
-                  {"56f17dd3fbc4", "kvm: x86: fix stale mmio cache bug"}};
-  v317.notes =
-      "The three patches of Paolo Bonzini's 29 Aug 2014 series (seed 004 is 2/3). 00f034a12f "
-      "moves the -150 bias from kvm_current_mmio_generation into the initial memslots "
-      "generation, so a stable (even) generation maps to an even MMIO generation, and makes the "
-      "wrap test '== 0' (the seed's review: 'This should be in patch 1/3'; seed 001 describes "
-      "the move; a 4.2-era kvm_alloc_memslots found by search still initialises to -150). With "
-      "one address space, +1 before publish and +1 after synchronize_srcu_expedited is 4.x's "
-      "+1 / +(2N-1) with N = 1.";
-  v317.in_progress_flag = InProgressFlag::odd_generation;
-  v317.initial_generation_base = -150;
-  v317.mmio_gen_layout = MmioGenLayout::gen20_low_bit_dropped;
-  v317.mmio_generation_biased = false;
-  v317.mmio_wrap_check = MmioWrapCheck::at_zero;
-  v317.mmio_cache_checks_generation = true;
-  v.push_back(v317);
-
-  Variant v419 = v.back();
-  v419.name = "v4.19";
-  v419.version = "4.19";
-  v419.commits = {{"4bd518f1598d", "KVM: use separate generations for each address space"}};
-  v419.notes =
-      "Read from a 4.19 kvm_main.c and mmu.c: kvm_create_vm sets address space i to i*2 - 150; "
-      "install_new_memslots WARNs on an odd old generation, stores old+1, publishes, waits for "
-      "SRCU, adds KVM_ADDRESS_SPACE_NUM*2 - 1 in the published array and only then calls "
-      "kvm_arch_memslots_updated(kvm, slots), whose x86 side zaps all pages when "
-      "(slots->generation & MMIO_GEN_MASK) == 0. kvm_current_mmio_generation(vcpu) reads "
-      "kvm_vcpu_memslots without bias; vcpu_cache_mmio_info and vcpu_match_mmio_gen read "
-      "kvm_memslots(kvm), i.e. address space 0, whichever space the vCPU runs in (still so in "
-      "5.1 and 6.x x86.h); enter_smm and kvm_smm_changed reset the MMU context, which does not "
-      "clear the per-vCPU MMIO cache. DELETE and MOVE publish twice (KVM_MEMSLOT_INVALID copy, "
-      "then kvm_arch_flush_shadow_memslot, which zaps all pages), CREATE and FLAGS_ONLY once.";
-  v419.address_spaces = 2;
-  v419.initial_generation_stride = 2;
-  v.push_back(v419);
-
-  auto step = [&v](const Commit& c, const char* notes) -> Variant& {
-    Variant next = v.back();
-    next.name = "v5.0+" + c.id;
-    next.version = "5.0";
-    next.commits = {c};
-    next.notes = notes;
-    v.push_back(next);
+  // Each later state is the one before it plus its commits; the caller sets
+  // the features those commits change. The reference is valid until the
+  // next call.
+  auto next = [&v](std::string name, std::string version, std::vector<Commit> commits,
+                   std::string notes) -> Variant& {
+    Variant n = v.back();
+    n.name = std::move(name);
+    n.version = std::move(version);
+    n.commits = std::move(commits);
+    n.notes = std::move(notes);
+    v.push_back(std::move(n));
     return v.back();
+  };
+
+  {
+    Variant& v317 = next(
+        "v3.17", "3.17",
+        {{"00f034a12f",
+          "KVM: do not bias the generation number in "
+          "kvm_current_mmio_generation"},
+         {"ee3d1570b586", "kvm: fix potentially corrupt mmio cache"},
+         {"56f17dd3fbc4", "kvm: x86: fix stale mmio cache bug"}},
+        "The three patches of Paolo Bonzini's 29 Aug 2014 series (seed 004 is 2/3). 00f034a12f "
+        "moves the -150 bias from kvm_current_mmio_generation into the initial memslots "
+        "generation, so a stable (even) generation maps to an even MMIO generation, and makes the "
+        "wrap test '== 0' (the seed's review: 'This should be in patch 1/3'; seed 001 describes "
+        "the move; a 4.2-era kvm_alloc_memslots found by search still initialises to -150). With "
+        "one address space, +1 before publish and +1 after synchronize_srcu_expedited is 4.x's "
+        "+1 / +(2N-1) with N = 1.");
+    v317.in_progress_flag = InProgressFlag::odd_generation;
+    v317.initial_generation_base = -150;
+    v317.mmio_gen_layout = MmioGenLayout::gen20_low_bit_dropped;
+    v317.mmio_generation_biased = false;
+    v317.mmio_wrap_check = MmioWrapCheck::at_zero;
+    v317.mmio_cache_checks_generation = true;
+  }
+
+  {
+    Variant& v419 = next(
+        "v4.19", "4.19", {{"4bd518f1598d", "KVM: use separate generations for each address space"}},
+        "Read from a 4.19 kvm_main.c and mmu.c: kvm_create_vm sets address space i to i*2 - 150; "
+        "install_new_memslots WARNs on an odd old generation, stores old+1, publishes, waits for "
+        "SRCU, adds KVM_ADDRESS_SPACE_NUM*2 - 1 in the published array and only then calls "
+        "kvm_arch_memslots_updated(kvm, slots), whose x86 side zaps all pages when "
+        "(slots->generation & MMIO_GEN_MASK) == 0. kvm_current_mmio_generation(vcpu) reads "
+        "kvm_vcpu_memslots without bias; vcpu_cache_mmio_info and vcpu_match_mmio_gen read "
+        "kvm_memslots(kvm), i.e. address space 0, whichever space the vCPU runs in (still so in "
+        "5.1 and 6.x x86.h); enter_smm and kvm_smm_changed reset the MMU context, which does not "
+        "clear the per-vCPU MMIO cache. DELETE and MOVE publish twice (KVM_MEMSLOT_INVALID copy, "
+        "then kvm_arch_flush_shadow_memslot, which zaps all pages), CREATE and FLAGS_ONLY once.");
+    v419.address_spaces = 2;
+    v419.initial_generation_stride = 2;
+  }
+
+  auto step = [&next](const Commit& c, const char* notes) -> Variant& {
+    return next("v5.0+" + c.id, "5.0", {c}, notes);
   };
   step(k152482580a1b,
        "The new generation is computed into a local, passed to kvm_arch_memslots_updated(kvm, "
@@ -162,135 +168,138 @@ std::vector<Variant> build() {
     c.initial_generation_stride = 1;
     c.mmio_gen_layout = MmioGenLayout::genmask19_high_unshifted;
   }
-  Variant reverts = v.back();
-  reverts.name = "v5.0+ea145aacf4ae";
-  reverts.commits = {{"4e103134b862", "KVM: x86/mmu: Zap only the relevant pages when removing a "
-                                      "memslot"},
-                     {"4771450c345d", "Revert \"KVM: MMU: drop kvm_mmu_zap_mmio_sptes\""},
-                     {"571c5af06e30", "KVM: x86/mmu: Voluntarily reschedule as needed when "
-                                      "zapping MMIO sptes"},
-                     {"7390de1e99a7", "Revert \"KVM: x86: use the fast way to invalidate all "
-                                      "pages\""},
-                     {"ea145aacf4ae", "Revert \"KVM: MMU: fast invalidate all pages\""}};
-  reverts.notes =
-      "The series from \"Move slot_level_*() helper functions up a few lines\" through the "
-      "second revert, in the order of the 5.1 pull request (the two refactors before "
-      "4e103134b862, the documentation and tracepoint reverts and \"Remove is_obsolete() "
-      "call\" change no modeled step): deleting or moving a slot zaps only that slot's pages; a wrap zaps only the "
-      "shadow pages holding MMIO SPTEs (__kvm_mmu_zap_all(kvm, true), the sp->mmio_cached walk; "
-      "read from the removed side of a Sep 2019 patch); fast invalidate is reverted, so "
-      "kvm_arch_flush_shadow_all calls kvm_mmu_zap_all, which skips invalid roots (\"KVM: "
-      "x86/mmu: skip over invalid root pages when zapping all sptes\"), restarts whenever "
-      "kvm_mmu_prepare_zap_page returns non-zero and after cond_resched_lock dropped mmu_lock "
-      "(\"Voluntarily reschedule as needed when zapping all sptes\"; ids of these two not "
-      "found). The kvm_mmu_zap_all body is inferred: the 5.1 body (read in later diffs) with "
-      "83cdb56864's change undone. The revert ids and titles are from Sean Christopherson's "
-      "Sep 2019 \"Reintroduce fast invalidate/zap for flushing memslot\" text. In the "
-      "leaf-only SPTE tables of this model a slot flush clears the SPTEs of the slot's gfns "
-      "and a wrap clears the MMIO SPTEs.";
-  reverts.mmio_wrap_response = MmioWrapResponse::zap_mmio_sptes;
-  reverts.flush_memslot_zaps_slot_only = true;
-  reverts.flush_shadow_all = FlushShadowAll::zap_all;
-  v.push_back(reverts);
+  {
+    Variant& reverts = next(
+        "v5.0+ea145aacf4ae", "5.0",
+        {{"4e103134b862",
+          "KVM: x86/mmu: Zap only the relevant pages when removing a "
+          "memslot"},
+         {"4771450c345d", "Revert \"KVM: MMU: drop kvm_mmu_zap_mmio_sptes\""},
+         {"571c5af06e30",
+          "KVM: x86/mmu: Voluntarily reschedule as needed when "
+          "zapping MMIO sptes"},
+         {"7390de1e99a7",
+          "Revert \"KVM: x86: use the fast way to invalidate all "
+          "pages\""},
+         {"ea145aacf4ae", "Revert \"KVM: MMU: fast invalidate all pages\""}},
+        "The series from \"Move slot_level_*() helper functions up a few lines\" through the "
+        "second revert, in the order of the 5.1 pull request (the two refactors before "
+        "4e103134b862, the documentation and tracepoint reverts and \"Remove is_obsolete() "
+        "call\" change no modeled step): deleting or moving a slot zaps only that slot's pages; a "
+        "wrap zaps only the "
+        "shadow pages holding MMIO SPTEs (__kvm_mmu_zap_all(kvm, true), the sp->mmio_cached walk; "
+        "read from the removed side of a Sep 2019 patch); fast invalidate is reverted, so "
+        "kvm_arch_flush_shadow_all calls kvm_mmu_zap_all, which skips invalid roots (\"KVM: "
+        "x86/mmu: skip over invalid root pages when zapping all sptes\"), restarts whenever "
+        "kvm_mmu_prepare_zap_page returns non-zero and after cond_resched_lock dropped mmu_lock "
+        "(\"Voluntarily reschedule as needed when zapping all sptes\"; ids of these two not "
+        "found). The kvm_mmu_zap_all body is inferred: the 5.1 body (read in later diffs) with "
+        "83cdb56864's change undone. The revert ids and titles are from Sean Christopherson's "
+        "Sep 2019 \"Reintroduce fast invalidate/zap for flushing memslot\" text. In the "
+        "leaf-only SPTE tables of this model a slot flush clears the SPTEs of the slot's gfns "
+        "and a wrap clears the MMIO SPTEs.");
+    reverts.mmio_wrap_response = MmioWrapResponse::zap_mmio_sptes;
+    reverts.flush_memslot_zaps_slot_only = true;
+    reverts.flush_shadow_all = FlushShadowAll::zap_all;
+  }
 
-  Variant v51 = v.back();
-  v51.name = "v5.1";
-  v51.version = "5.1";
-  v51.commits = {{"83cdb56864", "KVM: x86/mmu: Differentiate between nr zapped and list unstable"}};
-  v51.notes =
-      "The end of the series: kvm_mmu_zap_all restarts only when __kvm_mmu_prepare_zap_page "
-      "reports that zapping children made active_mmu_pages unstable (or after a lock drop). "
-      "The last two patches (\"WARN if zapping a MMIO spte results in zapping children\", "
-      "\"Consolidate kvm_mmu_zap_all() and kvm_mmu_zap_mmio_sptes()\") change no modeled "
-      "step.";
-  v51.prepare_zap_reports_list_unstable = true;
-  v.push_back(v51);
+  {
+    Variant& v51 =
+        next("v5.1", "5.1",
+             {{"83cdb56864", "KVM: x86/mmu: Differentiate between nr zapped and list unstable"}},
+             "The end of the series: kvm_mmu_zap_all restarts only when __kvm_mmu_prepare_zap_page "
+             "reports that zapping children made active_mmu_pages unstable (or after a lock drop). "
+             "The last two patches (\"WARN if zapping a MMIO spte results in zapping children\", "
+             "\"Consolidate kvm_mmu_zap_all() and kvm_mmu_zap_mmio_sptes()\") change no modeled "
+             "step.");
+    v51.prepare_zap_reports_list_unstable = true;
+  }
 
   // The gfn_to_pfn_cache states. The memslot code they run is the 5.1
   // model plus the 5.13 wait for invalidations; the generation rules it
   // mirrors (bit 63 in progress, += KVM_ADDRESS_SPACE_NUM) did not change
   // through 6.1, the memslot data structures did (not modeled).
-  Variant gpc = v.back();
-  gpc.name = "pfncache-982ed0de4753";
-  gpc.version = "5.17";
-  gpc.commits = {{"52ac8b358b0c", "KVM: Block memslot updates across range_start() and "
-                                  "range_end()"},
-                 {"982ed0de4753", "KVM: Reinstate gfn_to_pfn_cache with invalidation support"}};
-  gpc.notes =
-      "pfncache.c as committed, from the v4 posting plus the 9 Dec 2021 incremental folded into "
-      "it (kvm-model-facts.md section 4): refresh marks the cache valid with pfn "
-      "KVM_PFN_ERR_FAULT and khva NULL before dropping gpc->lock; hva_to_pfn_retry retries on "
-      "mmu_notifier_retry_hva without releasing the pfn of the failed try; a refresh that gets "
-      "the old pfn back reuses the old khva and keeps both references; uhva includes the page "
-      "offset; the cache holds the page reference. invalidate_range_start raises "
-      "mn_active_invalidate_count, calls gfn_to_pfn_cache_invalidate_start, and only then "
-      "raises mmu_notifier_count under mmu_lock. KVM_REQ_GPC_INVALIDATE sets bit 5 of "
-      "vcpu->requests, which no x86 code clears; kvm_vcpu_exit_request cancels VM entry while "
-      "any request is pending. x86's mmu_lock is a rwlock in 5.17 and hva_to_pfn_retry takes it "
-      "for read; the model's is a spinlock (only two refreshers' checks lose concurrency). The "
-      "x86 MMU model stops at 5.1, so MMIO and zap scenarios do not run here. Sources and the "
-      "[U] choices: docs/pfncache-history.md.";
-  gpc.models_x86_mmu = false;
-  gpc.memslot_publish_waits_for_invalidations = true;
-  gpc.pfncache.present = true;
-  v.push_back(gpc);
+  {
+    Variant& gpc = next(
+        "pfncache-982ed0de4753", "5.17",
+        {{"52ac8b358b0c",
+          "KVM: Block memslot updates across range_start() and "
+          "range_end()"},
+         {"982ed0de4753", "KVM: Reinstate gfn_to_pfn_cache with invalidation support"}},
+        "pfncache.c as committed, from the v4 posting plus the 9 Dec 2021 incremental folded into "
+        "it (kvm-model-facts.md section 4): refresh marks the cache valid with pfn "
+        "KVM_PFN_ERR_FAULT and khva NULL before dropping gpc->lock; hva_to_pfn_retry retries on "
+        "mmu_notifier_retry_hva without releasing the pfn of the failed try; a refresh that gets "
+        "the old pfn back reuses the old khva and keeps both references; uhva includes the page "
+        "offset; the cache holds the page reference. invalidate_range_start raises "
+        "mn_active_invalidate_count, calls gfn_to_pfn_cache_invalidate_start, and only then "
+        "raises mmu_notifier_count under mmu_lock. KVM_REQ_GPC_INVALIDATE sets bit 5 of "
+        "vcpu->requests, which no x86 code clears; kvm_vcpu_exit_request cancels VM entry while "
+        "any request is pending. x86's mmu_lock is a rwlock in 5.17 and hva_to_pfn_retry takes it "
+        "for read; the model's is a spinlock (only two refreshers' checks lose concurrency). The "
+        "x86 MMU model stops at 5.1, so MMIO and zap scenarios do not run here. Sources and the "
+        "[U] choices: docs/pfncache-history.md.");
+    gpc.models_x86_mmu = false;
+    gpc.memslot_publish_waits_for_invalidations = true;
+    gpc.pfncache.present = true;
+  }
 
-  Variant v518 = v.back();
-  v518.name = "v5.18";
-  v518.version = "5.18";
-  v518.commits = {{"79593c086eb9", "KVM: avoid double put_page with gfn-to-pfn cache"},
-                  {"df06dae3f2a8", "KVM: Don't actually set a request when evicting vCPUs for "
-                                   "GFN cache invd"}};
-  v518.notes =
-      "Both fixes came with the 5.18 merge window pull (79593c086eb9 also went to 5.17.2). "
-      "\"Remove dirty handling from gfn_to_pfn_cache completely\" (cf1d88b36ba7) and the usage "
-      "enum (d0d96121d03d) of the same pull change no modeled step. A stored 5.18-era "
-      "pfncache.c still marks the cache valid speculatively and has no refresh_lock.";
-  v518.pfncache.error_hva_resets_pfn = true;
-  v518.pfncache.evict_without_request = true;
-  v.push_back(v518);
+  {
+    Variant& v518 = next(
+        "v5.18", "5.18",
+        {{"79593c086eb9", "KVM: avoid double put_page with gfn-to-pfn cache"},
+         {"df06dae3f2a8",
+          "KVM: Don't actually set a request when evicting vCPUs for "
+          "GFN cache invd"}},
+        "Both fixes came with the 5.18 merge window pull (79593c086eb9 also went to 5.17.2). "
+        "\"Remove dirty handling from gfn_to_pfn_cache completely\" (cf1d88b36ba7) and the usage "
+        "enum (d0d96121d03d) of the same pull change no modeled step. A stored 5.18-era "
+        "pfncache.c still marks the cache valid speculatively and has no refresh_lock.");
+    v518.pfncache.error_hva_resets_pfn = true;
+    v518.pfncache.evict_without_request = true;
+  }
 
-  Variant v60 = v.back();
-  v60.name = "v6.0";
-  v60.version = "6.0";
-  v60.commits = {{"3dddf65b4f4c", "KVM: Put the extra pfn reference when reusing a pfn in the "
-                                  "gpc cache"},
-                 {"3ba2c95ea180", "KVM: Do not incorporate page offset into gfn=>pfn cache user "
-                                  "address"},
-                 {"93984f19e7bc", "KVM: Fully serialize gfn=>pfn cache refresh via mutex"},
-                 {"58cd407ca4c6", "KVM: Fix multiple races in gfn=>pfn cache refresh"},
-                 {"85165781c5d9", "KVM: Do not pin pages tracked by gfn=>pfn caches"}};
-  v60.notes =
-      "Sean Christopherson's \"Fix mmu_notifier vs. pfncache vs. pfncache races\" (v3, Apr 2022), "
-      "merged for 6.0, not 5.19 (the 6.0 pull: \"patches that had come in too late for 5.19\"); "
-      "two of them reached 5.18.y and 5.19.y. Its first patch (345b0fd6fe5f, drop an unused "
-      "parameter) changes no step. The refresh body follows a 6.x pfncache.c with the 6.1 "
-      "active test removed.";
-  v60.pfncache.refresh_lock = true;
-  v60.pfncache.refresh_waits_for_invalidations = true;
-  v60.pfncache.reuse_puts_extra_reference = true;
-  v60.pfncache.uhva_page_aligned = true;
-  v60.pfncache.pins_page = false;
-  v.push_back(v60);
+  {
+    Variant& v60 = next(
+        "v6.0", "6.0",
+        {{"3dddf65b4f4c",
+          "KVM: Put the extra pfn reference when reusing a pfn in the "
+          "gpc cache"},
+         {"3ba2c95ea180",
+          "KVM: Do not incorporate page offset into gfn=>pfn cache user "
+          "address"},
+         {"93984f19e7bc", "KVM: Fully serialize gfn=>pfn cache refresh via mutex"},
+         {"58cd407ca4c6", "KVM: Fix multiple races in gfn=>pfn cache refresh"},
+         {"85165781c5d9", "KVM: Do not pin pages tracked by gfn=>pfn caches"}},
+        "Sean Christopherson's \"Fix mmu_notifier vs. pfncache vs. pfncache races\" (v3, Apr "
+        "2022), "
+        "merged for 6.0, not 5.19 (the 6.0 pull: \"patches that had come in too late for 5.19\"); "
+        "two of them reached 5.18.y and 5.19.y. Its first patch (345b0fd6fe5f, drop an unused "
+        "parameter) changes no step. The refresh body follows a 6.x pfncache.c with the 6.1 "
+        "active test removed.");
+    v60.pfncache.refresh_reworked = true;
+    v60.pfncache.pins_page = false;
+  }
 
-  Variant v61 = v.back();
-  v61.name = "v6.1";
-  v61.version = "6.1";
-  v61.commits = {{"52491a38b2c2", "KVM: Initialize gfn_to_pfn_cache locks in dedicated helper"},
-                 {"ecbcf030b456", "KVM: Reject attempts to consume or refresh inactive "
-                                  "gfn_to_pfn_cache"},
-                 {"8332f0ed4f18", "KVM: Update gfn_to_pfn_cache khva when it moves within the "
-                                  "same page"}};
-  v61.notes =
-      "Michal Luczaj's and Sean Christopherson's fixes (6.1-rc, also 6.0.8): init and destroy "
-      "become kvm_gpc_activate and kvm_gpc_deactivate (the model keeps the 5.17 names), the "
-      "locks are set up once, and active is set iff the cache is on gpc_list. David Woodhouse's "
-      "8332f0ed4f18 (6.1-rc7, from the kvm-dwmw2-fixes merge) makes a refresh within the same "
-      "page move khva to the new offset.";
-  v61.pfncache.active_rules = true;
-  v61.pfncache.locks_initialized_once = true;
-  v61.pfncache.khva_follows_offset = true;
-  v.push_back(v61);
+  {
+    Variant& v61 = next(
+        "v6.1", "6.1",
+        {{"52491a38b2c2", "KVM: Initialize gfn_to_pfn_cache locks in dedicated helper"},
+         {"ecbcf030b456",
+          "KVM: Reject attempts to consume or refresh inactive "
+          "gfn_to_pfn_cache"},
+         {"8332f0ed4f18",
+          "KVM: Update gfn_to_pfn_cache khva when it moves within the "
+          "same page"}},
+        "Michal Luczaj's and Sean Christopherson's fixes (6.1-rc, also 6.0.8): init and destroy "
+        "become kvm_gpc_activate and kvm_gpc_deactivate (the model keeps the 5.17 names), the "
+        "locks are set up once, and active is set iff the cache is on gpc_list. David Woodhouse's "
+        "8332f0ed4f18 (6.1-rc7, from the kvm-dwmw2-fixes merge) makes a refresh within the same "
+        "page move khva to the new offset.");
+    v61.pfncache.active_rules = true;
+    v61.pfncache.locks_initialized_once = true;
+    v61.pfncache.khva_follows_offset = true;
+  }
   return v;
 }
 
