@@ -39,7 +39,7 @@ std::atomic<int> flush_without_waiting{0};
 void wait_for_ipi_ack(kvm_vcpu* vcpu) {
   sim::Execution& ex = sim::Execution::current();
   while (vcpu->mode.load("smp_call_function_many") != OUTSIDE_GUEST_MODE)
-    ex.point(/*yielding=*/true);
+    ex.point(sim::Label(nullptr, "smp_call_function_many", sim::Access::none), /*yielding=*/true);
 }
 
 // kvm_request_needs_ipi: a KVM_REQUEST_WAIT request waits for any vCPU

@@ -62,7 +62,7 @@ void oracle_list_walk_step(const list_head* head, const list_head* pos, bool fre
 
 list_head* list_walk_read(list_head* node, list_dir dir, const char* function) {
   sim::Execution& ex = sim::Execution::current();
-  ex.point();
+  ex.point(sim::Label(node, function, sim::Access::read));
   list_head* to = dir == list_dir::next ? node->next : node->prev;
   if (ex.recording()) ex.record("load", node, to->name(), function);
   return to;

@@ -81,7 +81,7 @@ void kvm_wait_for_invalidations(kvm* kvm) {
   sim::Execution& ex = sim::Execution::current();
   while (kvm->mn_active_invalidate_count.load("kvm_swap_active_memslots") != 0) {
     kvm->mn_invalidate_lock.unlock("kvm_swap_active_memslots");
-    ex.point(/*yielding=*/true);
+    ex.point(sim::Label(nullptr, "kvm_swap_active_memslots", sim::Access::none), /*yielding=*/true);
     kvm->mn_invalidate_lock.lock("kvm_swap_active_memslots");
   }
 }

@@ -51,7 +51,8 @@ pfn_t hva_to_pfn_retry_5_17(kvm* kvm, hva_t uhva) {
     kvm->mmu_lock.unlock("hva_to_pfn_retry");
     if (!retry) return new_pfn;
     ex.metrics().add("gpc_refresh_retries");
-    ex.point(/*yielding=*/true);  // cond_resched(): "we just spin"
+    ex.point(sim::Label(nullptr, "hva_to_pfn_retry", sim::Access::none),
+             /*yielding=*/true);  // cond_resched(): "we just spin"
   }
 }
 
@@ -87,7 +88,8 @@ int hva_to_pfn_retry_6_0(kvm* kvm, gfn_to_pfn_cache* gpc) {
     if (!is_error_noslot_pfn(new_pfn)) {
       ex.metrics().add("gpc_refresh_retries");
       kvm_release_pfn(kvm, new_pfn);
-      ex.point(/*yielding=*/true);  // cond_resched()
+      ex.point(sim::Label(nullptr, "hva_to_pfn_retry", sim::Access::none),
+               /*yielding=*/true);  // cond_resched()
     }
     new_pfn = hva_to_pfn(kvm, uhva);
     if (is_error_noslot_pfn(new_pfn)) {

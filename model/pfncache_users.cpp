@@ -69,7 +69,8 @@ void vcpu_enter_guest_using_gpc(kvm_vcpu* vcpu, gfn_to_pfn_cache* gpc, gpa_t gpa
           return;
         }
       }
-      ex.point(/*yielding=*/true);  // the vcpu_run loop goes round
+      ex.point(sim::Label(nullptr, "vcpu_run", sim::Access::none),
+               /*yielding=*/true);  // the vcpu_run loop goes round
       continue;
     }
     // In guest mode: the guest reads the page through the pfn.

@@ -21,7 +21,7 @@ namespace model {
 // drop in the metric lock_drops.
 inline bool cond_resched_lock(sim::Lock* lock) {
   sim::Execution& ex = sim::Execution::current();
-  const bool need_resched = ex.point();
+  const bool need_resched = ex.point(sim::Label(lock, "cond_resched_lock", sim::Access::read));
   if (!need_resched && !lock->contended()) return false;
   ex.metrics().add("lock_drops");
   // Lock::lock begins with a scheduling point: others, a waiter included,

@@ -1,5 +1,7 @@
 #include "model/simulation.hpp"
 
+#include "model/exploration.hpp"
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -261,14 +263,17 @@ sim::Trace Simulation::trace(uint64_t seed, const std::string& tool) const {
   t.step_bound = scenario_.exploration.step_bound;
   t.threads = exec_.threads();
   t.schedule = exec_.schedule();
+  for (const sim::Label& l : exec_.labels())
+    t.labels.push_back(sim::StepLabel{l.function, l.object ? *l.object : std::string()});
   t.events = exec_.events();
   t.violation = last_.violation;
   return t;
 }
 
 sim::Trace record_execution(const Scenario& scenario, const Variant& variant, uint64_t seed,
-                            const std::string& tool) {
-  auto strategy = sim::make_strategy(scenario.exploration.strategy);
+                            const std::string& tool, const std::string& strategy_spec) {
+  auto strategy = make_scenario_strategy(
+      scenario, variant, strategy_spec.empty() ? scenario.exploration.strategy : strategy_spec);
   Simulation simulation(scenario, variant, *strategy, true);
   simulation.run(seed);
   return simulation.trace(seed, tool);

@@ -47,9 +47,10 @@ class Simulation {
   size_t finished_threads_ = 0;
 };
 
-// One execution of `scenario` at `variant` under the scenario's strategy and
-// `seed`, recorded: what `kvmsim run` shows and a sweep saves for a failure.
+// One execution of `scenario` at `variant` under `strategy_spec` (empty: the
+// scenario's strategy) and `seed`, recorded: what `kvmsim run` shows and a
+// sweep saves for a failure.
 sim::Trace record_execution(const Scenario& scenario, const Variant& variant, uint64_t seed,
-                            const std::string& tool);
+                            const std::string& tool, const std::string& strategy_spec = "");
 
 }  // namespace model

@@ -531,7 +531,7 @@ TEST_CASE("52ac8b358b0c: the memslot updater publishes only once no invalidation
                          model::kvm_mmu_notifier_invalidate_range_start(&m.vm, range);
                          before = m.vm.ghost.publications[0];
                          started.complete();
-                         for (int i = 0; i < 5; ++i) sim::Execution::current().point();
+                         for (int i = 0; i < 5; ++i) sim::Execution::current().point({});
                          at_end = m.vm.ghost.publications[0];
                          model::kvm_mmu_notifier_invalidate_range_end(&m.vm, range);
                        },

@@ -320,7 +320,7 @@ TEST_CASE("point() returns true exactly when another thread ran before the calle
     exec.spawn("A", 0, [&] {
       for (int i = 0; i < 10; ++i) {
         const int before = b_ran;
-        const bool r = sim::Execution::current().point();
+        const bool r = sim::Execution::current().point({});
         seen.emplace_back(r, b_ran != before);
       }
     });
@@ -344,7 +344,7 @@ TEST_CASE("point() returns true exactly when another thread ran before the calle
   sim::Execution exec(strategy, sim::ExecutionOptions{10000, false});
   int switches = 0;
   exec.spawn("A", 0, [&] {
-    for (int i = 0; i < 20; ++i) switches += sim::Execution::current().point();
+    for (int i = 0; i < 20; ++i) switches += sim::Execution::current().point({});
   });
   REQUIRE_FALSE(exec.run(1).violation);
   CHECK(switches == 0);
@@ -356,7 +356,9 @@ namespace {
 struct Directed final : sim::Strategy {
   ThreadId want = 0;
   void begin_execution(uint64_t) override {}
-  ThreadId pick(std::span<const ThreadId> runnable, ThreadId current, bool) override {
+  ThreadId pick(const sim::Decision& d) override {
+    const auto runnable = d.runnable;
+    const ThreadId current = d.current;
     if (std::find(runnable.begin(), runnable.end(), want) != runnable.end()) return want;
     if (std::find(runnable.begin(), runnable.end(), current) != runnable.end()) return current;
     return runnable.front();
@@ -575,7 +577,7 @@ TEST_CASE("step bound: a thread spinning forever") {
     sim::Shared<int> flag("flag");
     sim::Execution exec(strategy, sim::ExecutionOptions{50, false});
     exec.spawn("spinner", 0, [&] {
-      while (flag.load() == 0) sim::Execution::current().point(true);
+      while (flag.load() == 0) sim::Execution::current().point({}, true);
     });
     const sim::Outcome out = exec.run(0);
     REQUIRE(out.violation);
@@ -600,7 +602,7 @@ TEST_CASE("step bound: a thread spinning forever") {
     sim::Completion never("never_done");
     sim::Execution exec(strategy, sim::ExecutionOptions{60, false});
     exec.spawn("spinner", 0, [&] {
-      while (flag.load() == 0) sim::Execution::current().point(true);
+      while (flag.load() == 0) sim::Execution::current().point({}, true);
     });
     exec.spawn("sleeper", 1, [&] { never.wait(); });
     const sim::Outcome out = exec.run(5);
@@ -621,7 +623,7 @@ TEST_CASE("step bound: the yield hint lets the thread being waited for run") {
     exec.spawn("spinner", 0, [&] {
       while (flag.load() == 0) {
         ++spins;
-        sim::Execution::current().point(true);
+        sim::Execution::current().point({}, true);
       }
     });
     exec.spawn("setter", 1, [&] {
@@ -696,11 +698,11 @@ TEST_CASE("random strategy: picks runnable threads; a yielding thread hands the 
       CAPTURE(current);
       std::map<ThreadId, int> seen_yielding;
       for (int i = 0; i < 40; ++i) {
-        const ThreadId y = s.pick(runnable, current, true);
+        const ThreadId y = s.pick(sim::Decision{runnable, current, true, {}, 0});
         CHECK(std::count(runnable.begin(), runnable.end(), y) == 1);
         CHECK(y != current);
         ++seen_yielding[y];
-        const ThreadId p = s.pick(runnable, current, false);
+        const ThreadId p = s.pick(sim::Decision{runnable, current, false, {}, 0});
         CHECK(std::count(runnable.begin(), runnable.end(), p) == 1);
         ++seen_plain[p];
         seq.push_back(y);
@@ -710,15 +712,15 @@ TEST_CASE("random strategy: picks runnable threads; a yielding thread hands the 
     }
     CHECK(seen_plain.size() == runnable.size());  // the current one included
     const std::vector<ThreadId> one = {3};
-    CHECK(s.pick(one, 3, true) == 3);  // nobody else to run
-    CHECK(s.pick(one, sim::kNoThread, false) == 3);
+    CHECK(s.pick(sim::Decision{one, 3, true, {}, 0}) == 3);  // nobody else to run
+    CHECK(s.pick(sim::Decision{one, sim::kNoThread, false, {}, 0}) == 3);
     // Same seed, same sequence.
     s.begin_execution(seed);
     std::vector<ThreadId> again;
     for (ThreadId current : runnable)
       for (int i = 0; i < 40; ++i) {
-        again.push_back(s.pick(runnable, current, true));
-        again.push_back(s.pick(runnable, current, false));
+        again.push_back(s.pick(sim::Decision{runnable, current, true, {}, 0}));
+        again.push_back(s.pick(sim::Decision{runnable, current, false, {}, 0}));
       }
     CHECK(again == seq);
     if (std::find(sequences.begin(), sequences.end(), seq) == sequences.end())

@@ -46,7 +46,7 @@ void oracle_lockless_walk_step(const kvm_vcpu* vcpu, const kvm_mmu_page* sp, uns
 kvm_mmu_page* mmu_spte_get_lockless(const kvm_vcpu* vcpu, kvm_mmu_page* sp, unsigned index,
                                     const char* function) {
   sim::Execution& ex = sim::Execution::current();
-  ex.point();
+  ex.point(sim::Label(&sp->spt_page, function, sim::Access::read));
   oracle_lockless_walk_step(vcpu, sp, index, function);
   auto ent = sp->spt.find(index);
   kvm_mmu_page* child = ent == sp->spt.end() ? nullptr : ent->second;

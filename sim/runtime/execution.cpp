@@ -37,10 +37,14 @@ Outcome Execution::run(uint64_t seed) {
   runnable_.clear();
   schedule_len_ = 0;
   events_.clear();
+  labels_.clear();
+  // Before its first step a thread touches nothing shared.
+  next_.assign(threads_.size(), Label(nullptr, "start", Access::none));
   metrics_.clear();
   violation_.reset();
   internal_error_.clear();
   decisions_ = 0;
+  preemptions_ = 0;
   finished_ = 0;
   aborting_ = false;
   done_ = false;
@@ -59,33 +63,38 @@ Outcome Execution::run(uint64_t seed) {
   pool_->wait_from_main(done_);
   current_execution_ = nullptr;
   if (!internal_error_.empty()) throw std::runtime_error(internal_error_);
-  return Outcome{violation_, decisions_};
+  return Outcome{violation_, decisions_, preemptions_};
 }
 
 ThreadId Execution::decide(ThreadId current, bool yielding) {
+  const ThreadId next = strategy_.pick(Decision{runnable_, current, yielding, next_, decisions_});
   ++decisions_;
-  const ThreadId next = strategy_.pick(runnable_, current, yielding);
   if (schedule_len_ == schedule_.size()) [[unlikely]] grow_schedule();
   schedule_[schedule_len_++] = next;
+  if (options_.record) labels_.push_back(next_[next]);
   return next;
 }
 
 void Execution::grow_schedule() { schedule_.resize(schedule_.size() * 2); }
 
-bool Execution::point(bool yielding) {
+bool Execution::point(const Label& next, bool yielding) {
   if (decisions_ >= options_.step_bound)
     fail("step-bound", "no verdict within " + std::to_string(options_.step_bound) +
                            " scheduling decisions" + blocked_summary() +
                            (describe_threads_ ? "; " + describe_threads_() : ""));
-  const ThreadId next = decide(current_, yielding);
-  if (next == current_) return false;
-  switch_to(next);
+  next_[current_] = next;
+  const ThreadId chosen = decide(current_, yielding);
+  if (chosen == current_) return false;
+  if (!yielding) ++preemptions_;
+  switch_to(chosen);
   return true;
 }
 
 void Execution::block(const Object& on) {
   Thread& me = threads_[current_];
   me.status = Status::blocked;
+  // Woken, it goes on by looking at what it waited for.
+  next_[current_] = Label(&on, next_[current_].function, Access::write);
   me.waiting_on = &on;
   runnable_.erase(std::find(runnable_.begin(), runnable_.end(), current_));
   if (runnable_.empty()) fail("deadlock", "no runnable thread" + blocked_summary());

@@ -27,7 +27,8 @@ struct ExecutionOptions {
 
 struct Outcome {
   std::optional<Violation> violation;
-  uint64_t steps = 0;  // scheduling decisions taken
+  uint64_t steps = 0;        // scheduling decisions taken
+  uint64_t preemptions = 0;  // switches away from a thread that could go on
 };
 
 class Execution {
@@ -44,9 +45,11 @@ class Execution {
 
   // --- for modeled threads ---------------------------------------------
   // A scheduling point: the strategy may switch to another runnable thread.
-  // `yielding` marks a spin-loop iteration. Returns true when the strategy
-  // chose another thread, i.e. others ran before the caller resumed.
-  bool point(bool yielding = false);
+  // `next` is the operation the caller performs when it goes on; `yielding`
+  // marks a spin-loop iteration. Returns true when the strategy chose
+  // another thread, i.e. others ran before the caller resumed. A switch
+  // away from a thread that could go on is a preemption, unless it yields.
+  bool point(const Label& next, bool yielding = false);
   // Makes the calling thread not runnable until wake(); `on` names what it
   // waits for (for the deadlock message). Returns once woken and chosen.
   void block(const Object& on);
@@ -81,6 +84,8 @@ class Execution {
     return {schedule_.begin(), schedule_.begin() + static_cast<ptrdiff_t>(schedule_len_)};
   }
   const std::vector<Event>& events() const { return events_; }
+  // The chosen thread's next operation at each decision (when recording).
+  const std::vector<Label>& labels() const { return labels_; }
   const Metrics& metrics() const { return metrics_; }
 
   // Called by the worker fiber that runs thread `t`.
@@ -118,12 +123,15 @@ class Execution {
   std::vector<ThreadId> schedule_;
   size_t schedule_len_ = 0;
   std::vector<Event> events_;
+  std::vector<Label> next_;    // each thread's next operation
+  std::vector<Label> labels_;  // recorded: next_[chosen] at each decision
   Metrics metrics_;
   std::optional<Violation> violation_;
   std::function<std::string()> describe_threads_;
   std::string internal_error_;
   ThreadId current_ = kNoThread;
   uint64_t decisions_ = 0;
+  uint64_t preemptions_ = 0;
   size_t finished_ = 0;
   bool aborting_ = false;
   bool done_ = false;

@@ -4,10 +4,11 @@
 
 namespace sim {
 
-ThreadId RandomStrategy::pick(std::span<const ThreadId> runnable, ThreadId current,
-                              bool yielding) {
+ThreadId RandomStrategy::pick(const Decision& d) {
+  const auto runnable = d.runnable;
+  const ThreadId current = d.current;
   const auto n = static_cast<uint32_t>(runnable.size());
-  if (!yielding || n == 1 || current == kNoThread) return runnable[rng_.below(n)];
+  if (!d.yielding || n == 1 || current == kNoThread) return runnable[rng_.below(n)];
   // A spinning thread cannot make progress by itself: give the turn to
   // another runnable thread, so spin loops never exhaust the step bound.
   uint32_t i = rng_.below(n - 1);

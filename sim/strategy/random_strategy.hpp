@@ -10,8 +10,7 @@ namespace sim {
 class RandomStrategy final : public Strategy {
  public:
   void begin_execution(uint64_t seed) override { rng_.reseed(seed); }
-  ThreadId pick(std::span<const ThreadId> runnable, ThreadId current,
-                bool yielding) override;
+  ThreadId pick(const Decision& d) override;
   std::string name() const override { return "random"; }
 
  private:

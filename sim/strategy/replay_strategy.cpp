@@ -4,7 +4,8 @@
 
 namespace sim {
 
-ThreadId ReplayStrategy::pick(std::span<const ThreadId> runnable, ThreadId, bool) {
+ThreadId ReplayStrategy::pick(const Decision& d) {
+  const auto runnable = d.runnable;
   const uint64_t at = next_++;
   if (at < schedule_.size() &&
       std::binary_search(runnable.begin(), runnable.end(), schedule_[at]))

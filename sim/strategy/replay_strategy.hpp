@@ -14,8 +14,7 @@ class ReplayStrategy final : public Strategy {
   explicit ReplayStrategy(std::vector<ThreadId> schedule) : schedule_(std::move(schedule)) {}
 
   void begin_execution(uint64_t) override { next_ = 0; diverged_at_.reset(); }
-  ThreadId pick(std::span<const ThreadId> runnable, ThreadId current,
-                bool yielding) override;
+  ThreadId pick(const Decision& d) override;
   std::string name() const override { return "replay"; }
 
   // The first decision where the recording no longer fitted, if any.

@@ -4,7 +4,7 @@ namespace sim {
 
 void Completion::complete(const char* function) {
   Execution& ex = Execution::current();
-  ex.point();
+  ex.point(Label(this, function, Access::write));
   done_ = true;
   if (ex.recording()) ex.record("complete_all", this, "", function);
   for (ThreadId t : waiters_) ex.wake(t);
@@ -13,7 +13,7 @@ void Completion::complete(const char* function) {
 
 void Completion::wait(const char* function) {
   Execution& ex = Execution::current();
-  ex.point();
+  ex.point(Label(this, function, Access::write));
   while (!done_) {
     waiters_.push_back(ex.self());
     ex.block(*this);

@@ -4,7 +4,7 @@ namespace sim {
 
 void Lock::lock(const char* function) {
   Execution& ex = Execution::current();
-  ex.point();
+  ex.point(Label(this, function, Access::write));
   if (owner_ == ex.self())
     fail("deadlock", ex.threads()[ex.self()].name + " takes " + name() + " recursively");
   // A waiter woken by unlock wants the lock until it has it, even before it
@@ -26,7 +26,7 @@ void Lock::lock(const char* function) {
 
 void Lock::unlock(const char* function) {
   Execution& ex = Execution::current();
-  ex.point();
+  ex.point(Label(this, function, Access::write));
   warn_on(owner_ != ex.self(), "unlock-not-owner", "unlocking a lock the thread does not hold");
   if (!hold_metric_.empty()) ex.metrics().set_max(hold_metric_, ex.decisions() - acquired_at_);
   owner_ = kNoThread;

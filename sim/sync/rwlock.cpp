@@ -6,7 +6,7 @@ namespace sim {
 
 void RwLock::read_lock(const char* function) {
   Execution& ex = Execution::current();
-  ex.point();
+  ex.point(Label(this, function, Access::write));
   if (writer_ == ex.self())
     fail("deadlock", ex.threads()[ex.self()].name + " read-locks " + name() +
                          ", which it holds for write");
@@ -20,7 +20,7 @@ void RwLock::read_lock(const char* function) {
 
 void RwLock::read_unlock(const char* function) {
   Execution& ex = Execution::current();
-  ex.point();
+  ex.point(Label(this, function, Access::write));
   const auto it = std::find(readers_.begin(), readers_.end(), ex.self());
   warn_on(it == readers_.end(), "read-unlock-not-reader",
           "read_unlock of a rwlock the thread does not hold for read");
@@ -31,7 +31,7 @@ void RwLock::read_unlock(const char* function) {
 
 void RwLock::write_lock(const char* function) {
   Execution& ex = Execution::current();
-  ex.point();
+  ex.point(Label(this, function, Access::write));
   if (writer_ == ex.self() || held_for_read_by(ex.self()))
     fail("deadlock", ex.threads()[ex.self()].name + " write-locks " + name() +
                          ", which it already holds");
@@ -45,7 +45,7 @@ void RwLock::write_lock(const char* function) {
 
 void RwLock::write_unlock(const char* function) {
   Execution& ex = Execution::current();
-  ex.point();
+  ex.point(Label(this, function, Access::write));
   warn_on(writer_ != ex.self(), "write-unlock-not-owner",
           "write_unlock of a rwlock the thread does not hold for write");
   writer_ = kNoThread;
@@ -55,7 +55,7 @@ void RwLock::write_unlock(const char* function) {
 
 void RwLock::reinit(const char* function) {
   Execution& ex = Execution::current();
-  ex.point();
+  ex.point(Label(this, function, Access::write));
   if (ex.recording()) ex.record("rwlock_init", this, "", function);
   const ThreadId holder = writer_ != kNoThread ? writer_ : readers_.empty() ? kNoThread : readers_[0];
   if (holder != kNoThread)

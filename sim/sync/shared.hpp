@@ -18,7 +18,7 @@ class Shared : public Object {
 
   T load(const char* function = __builtin_FUNCTION()) {
     Execution& ex = Execution::current();
-    ex.point();
+    ex.point(Label(this, function, Access::read));
     const T v = v_;
     if (ex.recording()) ex.record("load", this, trace_value(v), function);
     return v;
@@ -26,7 +26,7 @@ class Shared : public Object {
 
   void store(T v, const char* function = __builtin_FUNCTION()) {
     Execution& ex = Execution::current();
-    ex.point();
+    ex.point(Label(this, function, Access::write));
     v_ = v;
     if (ex.recording()) ex.record("store", this, trace_value(v), function);
   }
@@ -35,7 +35,7 @@ class Shared : public Object {
   // load the current value into `expected`.
   bool compare_exchange(T& expected, T desired, const char* function = __builtin_FUNCTION()) {
     Execution& ex = Execution::current();
-    ex.point();
+    ex.point(Label(this, function, Access::write));
     const bool ok = v_ == expected;
     if (ok) v_ = desired; else expected = v_;
     if (ex.recording())
@@ -47,7 +47,7 @@ class Shared : public Object {
   // also stands for atomic_inc/dec_return). Both a read and a write.
   T fetch_add(T delta, const char* function = __builtin_FUNCTION()) {
     Execution& ex = Execution::current();
-    ex.point();
+    ex.point(Label(this, function, Access::write));
     const T old = v_;
     v_ = static_cast<T>(old + delta);
     if (ex.recording()) ex.record("rmw", this, trace_value(v_), function);

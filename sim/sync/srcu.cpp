@@ -6,7 +6,7 @@ namespace sim {
 
 uint64_t Srcu::read_lock(const char* function) {
   Execution& ex = Execution::current();
-  ex.point();
+  ex.point(Label(this, function, Access::write));
   const uint64_t section = next_section_++;
   readers_.push_back(Reader{section, ex.self()});
   if (ex.recording()) ex.record("srcu_read_lock", this, "", function);
@@ -15,7 +15,7 @@ uint64_t Srcu::read_lock(const char* function) {
 
 void Srcu::read_unlock(uint64_t handle, const char* function) {
   Execution& ex = Execution::current();
-  ex.point();
+  ex.point(Label(this, function, Access::write));
   auto it = std::find_if(readers_.begin(), readers_.end(),
                          [&](const Reader& r) { return r.section == handle; });
   warn_on(it == readers_.end() || it->thread != ex.self(), "srcu-unbalanced",
@@ -33,7 +33,7 @@ bool Srcu::waits_for_readers_before(uint64_t section) const {
 
 void Srcu::synchronize(const char* function) {
   Execution& ex = Execution::current();
-  ex.point();
+  ex.point(Label(this, function, Access::write));
   const uint64_t start = next_section_;
   const auto pending = std::count_if(readers_.begin(), readers_.end(),
                                      [&](const Reader& r) { return r.section < start; });

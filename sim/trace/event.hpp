@@ -20,6 +20,15 @@ struct Event {
   bool operator==(const Event&) const = default;
 };
 
+// The operation a decision's chosen thread performed next: what replay
+// follows when the model changed and step numbers no longer line up.
+struct StepLabel {
+  std::string function;
+  std::string object;  // empty for a step that touches no shared object
+
+  bool operator==(const StepLabel&) const = default;
+};
+
 struct ThreadInfo {
   std::string name;
   int cpu = 0;

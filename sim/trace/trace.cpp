@@ -24,10 +24,16 @@ static json execution_json(const Trace& t) {
   for (const auto& th : t.threads) threads.push_back({{"name", th.name}, {"cpu", th.cpu}});
   json events = json::array();
   for (const auto& e : t.events) events.push_back(event_to_json(e));
-  return json{{"threads", threads},
-              {"schedule", t.schedule},
-              {"events", events},
-              {"verdict", violation_to_json(t.violation)}};
+  json j{{"threads", threads},
+         {"schedule", t.schedule},
+         {"events", events},
+         {"verdict", violation_to_json(t.violation)}};
+  if (!t.labels.empty()) {
+    json labels = json::array();
+    for (const auto& l : t.labels) labels.push_back(json::array({l.function, l.object}));
+    j["labels"] = labels;
+  }
+  return j;
 }
 
 std::string Trace::hash() const { return sha256_hex(execution_json(*this).dump()); }
@@ -46,6 +52,7 @@ json to_json(const Trace& t) {
   j["strategy"] = t.strategy;
   j["seed"] = t.seed;
   j["step_bound"] = t.step_bound;
+  if (!j.contains("labels")) j["labels"] = json::array();  // not recorded
   j["hash"] = t.hash();
   return j;
 }
@@ -78,13 +85,19 @@ static Event event_from(const JsonIn& j, size_t threads) {
 Trace read_trace(const std::string& path) {
   const json doc = read_json_file(path);
   const JsonIn root(doc, path);
-  root.expect_object({"format", "version", "tool", "scenario", "variant", "strategy", "seed",
-                      "step_bound", "threads", "schedule", "events", "verdict", "hash"});
+  const uint64_t version = root.at("version").u64();
+  if (version != 1 && version != kTraceFormatVersion)
+    root.at("version").error("unsupported trace version (this kvmsim reads versions 1 to " +
+                             std::to_string(kTraceFormatVersion) + ")");
+  if (version >= 2)
+    root.expect_object({"format", "version", "tool", "scenario", "variant", "strategy", "seed",
+                        "step_bound", "threads", "schedule", "labels", "events", "verdict",
+                        "hash"});
+  else
+    root.expect_object({"format", "version", "tool", "scenario", "variant", "strategy", "seed",
+                        "step_bound", "threads", "schedule", "events", "verdict", "hash"});
   if (root.at("format").str() != "kvmsim-trace")
     root.at("format").error("not a kvmsim trace (expected \"kvmsim-trace\")");
-  if (root.at("version").u64() != kTraceFormatVersion)
-    root.at("version").error("unsupported trace version (this kvmsim reads version " +
-                             std::to_string(kTraceFormatVersion) + ")");
   Trace t;
   t.tool = root.at("tool").str();
   const JsonIn sc = root.at("scenario");
@@ -104,6 +117,17 @@ Trace read_trace(const std::string& path) {
   if (t.threads.empty()) root.at("threads").error("a trace has at least one thread");
   for (const auto& s : root.at("schedule").items())
     t.schedule.push_back(thread_id(s, t.threads.size()));
+  if (version >= 2) {
+    for (const auto& l : root.at("labels").items()) {
+      const auto pair = l.items();
+      if (pair.size() != 2) l.error("expected [function, object]");
+      t.labels.push_back(StepLabel{pair[0].str(), pair[1].str()});
+    }
+    if (!t.labels.empty() && t.labels.size() != t.schedule.size())
+      root.at("labels").error("has " + std::to_string(t.labels.size()) +
+                              " entries but the schedule has " +
+                              std::to_string(t.schedule.size()) + " decisions");
+  }
   for (const auto& e : root.at("events").items())
     t.events.push_back(event_from(e, t.threads.size()));
   const JsonIn verdict = root.at("verdict");

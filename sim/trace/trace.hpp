@@ -14,7 +14,9 @@
 
 namespace sim {
 
-inline constexpr int kTraceFormatVersion = 1;
+// Version 2 added the labels; version 1 traces still read (and replay by
+// decision index only).
+inline constexpr int kTraceFormatVersion = 2;
 
 struct Trace {
   std::string tool;                // "kvmsim <version>"
@@ -26,10 +28,12 @@ struct Trace {
   uint64_t step_bound = 0;
   std::vector<ThreadInfo> threads;
   std::vector<ThreadId> schedule;  // the thread chosen at each decision
+  std::vector<StepLabel> labels;   // its next operation, per decision (empty: version 1)
   std::vector<Event> events;
   std::optional<Violation> violation;
 
-  // SHA-256 of what the execution did: threads, schedule, events, verdict.
+  // SHA-256 of what the execution did: threads, schedule (with the labels
+  // when recorded), events, verdict.
   // Equal hashes mean the same execution, byte for byte.
   std::string hash() const;
 };

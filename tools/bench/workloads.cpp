@@ -16,7 +16,7 @@ Rate decisions_per_second(int threads, int points, const Timing& timing) {
   for (int t = 0; t < threads; ++t)
     exec.spawn(fmt::format("t{}", t), t, [points] {
       sim::Execution& ex = sim::Execution::current();
-      for (int i = 0; i < points; ++i) ex.point();
+      for (int i = 0; i < points; ++i) ex.point({});
     });
   uint64_t seed = 0;
   return measure(timing, [&] {

@@ -18,7 +18,8 @@ std::string describe(const sim::Event& e, const sim::Trace& t) {
 
 }  // namespace
 
-int cmd_replay(const std::string& trace_path) {
+int cmd_replay(const ReplayArgs& args) {
+  const std::string& trace_path = args.trace;
   const sim::Trace recorded = sim::read_trace(trace_path);
   const model::Scenario scenario =
       model::parse_scenario(recorded.scenario, trace_path + "#/scenario/content");

@@ -17,7 +17,8 @@ int cmd_run(const RunArgs& args) {
   if (params.size() != 1) throw sim::InputError("--param: run takes one value per parameter");
   const model::Scenario scenario = model::load_scenario(args.scenario, params.front());
   const sim::Trace trace =
-      model::record_execution(scenario, model::find_variant(args.variant), *seed, kTool);
+      model::record_execution(scenario, model::find_variant(args.variant), *seed, kTool,
+                              args.strategy.value_or(""));
   print_execution(trace);
   if (args.trace) {
     sim::write_trace(trace, *args.trace);

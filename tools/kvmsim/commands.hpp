@@ -15,6 +15,13 @@ struct SweepArgs {
   std::vector<std::string> scenarios;  // files, or directories of *.json
   std::optional<std::string> seeds;
   std::optional<std::string> variant;
+  std::optional<std::string> strategy;  // overrides each scenario's ("random", "pct:3")
+  unsigned jobs = 1;                    // OS threads running seeds
+  std::optional<std::string> shard;     // "K/N": run shard K of N of every seed range
+  std::optional<std::string> report;    // write the JSON report here (mergeable)
+  std::optional<std::string> resume;    // a partial report to continue from
+  std::optional<std::string> junit;     // JUnit XML here
+  bool check_determinism = false;       // run every seed twice, compare trace hashes
   std::optional<std::string> traces;  // directory for first-failure traces
   std::optional<std::string> report_dir;  // HTML reports by violation signature
   std::vector<std::string> params;        // --param NAME=V1,V2,...
@@ -27,12 +34,60 @@ struct RunArgs {
   std::string scenario;
   std::string variant;
   std::string seed;  // parsed strictly (CLI11 would wrap "-1" around)
+  std::optional<std::string> strategy;  // default: the scenario's
   std::optional<std::string> trace;
   std::vector<std::string> params;  // --param NAME=V
 };
 int cmd_run(const RunArgs& args);
 
-int cmd_replay(const std::string& trace_path);
+struct ReplayArgs {
+  std::string trace;
+  // After the first divergence from the recorded labels, finish the
+  // execution under this strategy ("random", "pct:2") instead of stopping.
+  std::optional<std::string> continue_with;
+};
+int cmd_replay(const ReplayArgs& args);
+
+// kvmsim merge REPORT...: shard reports combined into the single run's.
+struct MergeArgs {
+  std::vector<std::string> reports;
+  std::optional<std::string> report;  // also write the merged JSON report here
+  std::optional<std::string> junit;
+  bool json = false;
+  bool matrix = false;
+};
+int cmd_merge(const MergeArgs& args);
+
+// kvmsim explore: every schedule with at most K preemptions.
+struct ExploreArgs {
+  std::string scenario;
+  std::string variant;
+  unsigned preemptions = 2;
+  std::optional<uint64_t> max_schedules;
+  std::string reduction = "sleep-sets";  // or "none"
+  std::optional<std::string> trace;      // write the first failing schedule's trace here
+  std::vector<std::string> params;
+  bool json = false;
+};
+int cmd_explore(const ExploreArgs& args);
+
+// kvmsim minimize TRACE -o MIN.json
+struct MinimizeArgs {
+  std::string trace;
+  std::string output;
+};
+int cmd_minimize(const MinimizeArgs& args);
+
+// kvmsim bisect SCENARIO: where each violation kind appears and disappears
+// in kernel history.
+struct BisectArgs {
+  std::string scenario;
+  std::optional<std::string> seeds;
+  std::optional<std::string> strategy;
+  std::vector<std::string> params;
+  bool json = false;
+};
+int cmd_bisect(const BisectArgs& args);
 
 // 0 equivalent on every seed, 1 a difference found.
 struct EquivArgs {
