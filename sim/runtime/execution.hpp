@@ -84,6 +84,9 @@ class Execution {
     return {schedule_.begin(), schedule_.begin() + static_cast<ptrdiff_t>(schedule_len_)};
   }
   const std::vector<Event>& events() const { return events_; }
+  // Thread t's next operation; after the run, the one it performed last
+  // (for the thread that failed: where the violation was found).
+  const Label& next_operation(ThreadId t) const { return next_[t]; }
   // The chosen thread's next operation at each decision (when recording).
   const std::vector<Label>& labels() const { return labels_; }
   const Metrics& metrics() const { return metrics_; }

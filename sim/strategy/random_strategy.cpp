@@ -16,9 +16,4 @@ ThreadId RandomStrategy::pick(const Decision& d) {
   return runnable[i];
 }
 
-std::unique_ptr<Strategy> make_strategy(const std::string& spec) {
-  if (spec == "random") return std::make_unique<RandomStrategy>();
-  throw std::invalid_argument("unknown strategy '" + spec + "' (known: random)");
-}
-
 }  // namespace sim
