@@ -7,6 +7,7 @@
 #include "model/variants.hpp"
 #include "sim/json_input.hpp"
 #include "sim/parse_int.hpp"
+#include "sim/strategy/pct_strategy.hpp"
 
 namespace model {
 
@@ -451,8 +452,8 @@ Scenario parse_scenario(const nlohmann::json& raw, const std::string& path,
   const JsonIn ex = root.at("exploration");
   ex.expect_object({"strategy", "seeds", "step_bound"});
   sc.exploration.strategy = ex.at("strategy").str();
-  if (sc.exploration.strategy != "random")
-    ex.at("strategy").error("unknown strategy (known: random)");
+  if (sc.exploration.strategy != "random" && !sim::parse_pct_spec(sc.exploration.strategy))
+    ex.at("strategy").error("unknown strategy (known: random, pct:D, pct:D:K)");
   try {
     std::tie(sc.exploration.seed_begin, sc.exploration.seed_end) =
         parse_seed_range(ex.at("seeds").str());

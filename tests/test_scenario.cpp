@@ -206,6 +206,12 @@ TEST_CASE("scenario: what the file says") {
   CHECK(sc.exploration.seed_begin == 0);
   CHECK(sc.exploration.seed_end == 999);
   CHECK(sc.exploration.strategy == "random");
+  // A scenario may default to PCT, with or without K.
+  for (const char* spec : {"pct:2", "pct:3:40"}) {
+    nlohmann::json j = sc.json;
+    j["exploration"]["strategy"] = spec;
+    CHECK(model::parse_scenario(j, "pct.json").exploration.strategy == spec);
+  }
   CHECK(expectation("v3.16").verdict() == "stale-mmio");
   CHECK(expectation("v3.17").verdict() == "clean");
   CHECK(sc.oracles.stale_mmio);
@@ -590,6 +596,8 @@ TEST_CASE("scenario validation: errors name the file and the JSON path") {
        "/exploration/step_bound", "positive"},
       {"unknown strategy", [](J& j) { j["exploration"]["strategy"] = "pct"; },
        "/exploration/strategy", "unknown strategy"},
+      {"PCT of depth 0", [](J& j) { j["exploration"]["strategy"] = "pct:0"; },
+       "/exploration/strategy", "pct:D"},
       {"address space 2", [](J& j) { j["vm"]["memslots"][0]["as"] = 2; }, "/vm/memslots/0/as",
        "0 (normal) or 1 (SMM)"},
       {"SMM at a kernel state without it",
