@@ -3,10 +3,15 @@
 //   kvmsim-bench --profile synthetic|VARIANT [--executions N] [--scenario PATH]
 //     runs N executions untimed (for valgrind --tool=callgrind) and prints
 //     how many decisions they took
+//   kvmsim-bench --first-violation DIR [--ranges N] [--cap N] [--markdown]
+//     schedules to the first violation per strategy, for every scenario in
+//     DIR that expects one
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <exception>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -14,6 +19,7 @@
 #include "model/simulation.hpp"
 #include "model/variants.hpp"
 #include "sim/strategy/random_strategy.hpp"
+#include "first_violation.hpp"
 #include "scenario_bench.hpp"
 #include "workloads.hpp"
 
@@ -110,9 +116,31 @@ int main(int argc, char** argv) {
                  "only run 'synthetic' or the scenario at this variant, untimed "
                  "(for valgrind --tool=callgrind)");
   app.add_option("--executions", executions, "executions for --profile")->capture_default_str();
+  std::string first_violation_dir;
+  bench::FirstViolationParams first;
+  bool markdown = false;
+  app.add_option("--first-violation", first_violation_dir,
+                 "schedules to the first violation per strategy for the scenarios in this "
+                 "directory");
+  app.add_option("--ranges", first.ranges, "seed ranges per strategy (--first-violation)")
+      ->capture_default_str();
+  app.add_option("--cap", first.cap, "executions tried per range (--first-violation)")
+      ->capture_default_str();
+  app.add_flag("--markdown", markdown, "print the --first-violation table as Markdown");
   CLI11_PARSE(app, argc, argv);
 
   try {
+    if (!first_violation_dir.empty()) {
+      std::vector<std::string> files;
+      for (const auto& entry : std::filesystem::directory_iterator(first_violation_dir))
+        if (entry.path().extension() == ".json" && entry.path().filename() != "schema.json")
+          files.push_back(entry.path().string());
+      std::sort(files.begin(), files.end());
+      const nlohmann::json table = bench::first_violation_table(files, first);
+      std::printf("%s\n", markdown ? bench::first_violation_markdown(table).c_str()
+                                   : table.dump(2).c_str());
+      return 0;
+    }
     const nlohmann::json out =
         profiled.empty() ? run_all(scenario, quick) : profile(profiled, executions, scenario);
     std::printf("%s\n", out.dump(2).c_str());

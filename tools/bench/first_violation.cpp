@@ -1,0 +1,94 @@
+#include "first_violation.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "model/exploration.hpp"
+#include "model/scenario.hpp"
+#include "model/simulation.hpp"
+#include "model/variants.hpp"
+
+namespace bench {
+
+namespace {
+
+bool expected(const model::Expectation& e, const std::string& kind) {
+  return std::find(e.kinds.begin(), e.kinds.end(), kind) != e.kinds.end();
+}
+
+// The value below which `q` of the sorted counts lie (nearest rank); null
+// when that count is beyond the cap (not found within it).
+nlohmann::json quantile(const std::vector<uint64_t>& sorted, double q, uint64_t cap) {
+  const size_t rank = static_cast<size_t>(q * static_cast<double>(sorted.size()) + 0.999999);
+  const uint64_t v = sorted[std::max<size_t>(rank, 1) - 1];
+  return v > cap ? nlohmann::json(nullptr) : nlohmann::json(v);
+}
+
+// Executions up to and including the first expected violation in each seed
+// range, under one strategy.
+nlohmann::json randomized(const model::Scenario& scenario, const model::Expectation& e,
+                          const std::string& spec, const FirstViolationParams& p) {
+  const model::Variant& variant = model::find_variant(e.variant);
+  const auto strategy = model::make_scenario_strategy(scenario, variant, spec);
+  model::Simulation simulation(scenario, variant, *strategy, false);
+  std::vector<uint64_t> counts;  // cap + 1: not found
+  for (int i = 0; i < p.ranges; ++i) {
+    const uint64_t begin = static_cast<uint64_t>(i) * p.stride;
+    uint64_t n = 1;
+    for (; n <= p.cap; ++n) {
+      const sim::Outcome out = simulation.run(begin + n - 1);
+      if (out.violation && expected(e, out.violation->kind)) break;
+    }
+    counts.push_back(n);
+  }
+  std::sort(counts.begin(), counts.end());
+  const auto found = std::count_if(counts.begin(), counts.end(), [&](uint64_t c) { return c <= p.cap; });
+  return {{"strategy", strategy->name()},
+          {"median", quantile(counts, 0.5, p.cap)},
+          {"p90", quantile(counts, 0.9, p.cap)},
+          {"ranges_found", found}};
+}
+
+}  // namespace
+
+nlohmann::json first_violation_table(const std::vector<std::string>& scenario_files,
+                                     const FirstViolationParams& p) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const std::string& file : scenario_files) {
+    const model::Scenario scenario = model::load_scenario(file);
+    for (const model::Expectation& e : scenario.expect) {
+      if (e.kinds.empty()) continue;
+      nlohmann::json row = {{"scenario", scenario.name}, {"variant", e.variant}};
+      for (const std::string& spec : p.strategies)
+        row["strategies"][spec] = randomized(scenario, e, spec, p);
+      rows.push_back(row);
+    }
+  }
+  return {{"rows", rows},
+          {"parameters",
+           {{"ranges", p.ranges}, {"stride", p.stride}, {"cap", p.cap},
+            {"max_schedules", p.max_schedules}}}};
+}
+
+std::string first_violation_markdown(const nlohmann::json& table) {
+  const nlohmann::json& rows = table.at("rows");
+  if (rows.empty()) return "";
+  std::string header = "| scenario | variant |", rule = "|---|---|";
+  for (const auto& [spec, cell] : rows[0].at("strategies").items()) {
+    header += fmt::format(" {} |", spec);
+    rule += "---|";
+  }
+  auto text = [](const nlohmann::json& v) { return v.is_null() ? std::string("-") : v.dump(); };
+  std::string out = header + "\n" + rule + "\n";
+  for (const auto& row : rows) {
+    out += fmt::format("| {} | {} |", row.at("scenario").get<std::string>(),
+                       row.at("variant").get<std::string>());
+    for (const auto& [spec, cell] : row.at("strategies").items())
+      out += fmt::format(" {} / {} |", text(cell.at("median")), text(cell.at("p90")));
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace bench

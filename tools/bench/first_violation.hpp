@@ -1,0 +1,33 @@
+// Schedules to the first violation, per strategy, for every scenario and
+// variant that expects one: how fast each strategy finds the known bugs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace bench {
+
+struct FirstViolationParams {
+  int ranges = 100;          // disjoint seed ranges; range i starts at i * stride
+  uint64_t stride = 1000000;
+  uint64_t cap = 10000;      // executions tried per range
+  std::vector<std::string> strategies = {"random", "pct:1", "pct:2", "pct:3"};
+  std::vector<unsigned> preemption_bounds = {1, 2, 3};  // bounded exhaustive search
+  uint64_t max_schedules = 100000;                     // per exhaustive search
+};
+
+// One row per scenario file and variant with an expected violation: for
+// each randomized strategy the median and 90th percentile of the executions
+// up to and including the first expected violation over the seed ranges
+// (null beyond the cap), and for each preemption bound the schedules the
+// exhaustive search ran before its first violation.
+nlohmann::json first_violation_table(const std::vector<std::string>& scenario_files,
+                                     const FirstViolationParams& p);
+
+// The same as a Markdown table, for a closing note or the README.
+std::string first_violation_markdown(const nlohmann::json& table);
+
+}  // namespace bench
