@@ -12,14 +12,24 @@ namespace model {
 
 namespace {
 
-// K for PCT: the steps of one execution under PCT at depth 1, which has no
-// change points and so runs the threads in priority order, at seed 0. The
-// same K for every shard, job and seed range, and for a replay of any of
-// their traces (the trace's strategy name "pct:D:K" carries it).
+// Calibration runs: enough seeds that, with a few threads, most priority
+// orders are among them.
+constexpr uint64_t kCalibrationSeeds = 16;
+
+// K for PCT: the most steps of the executions under PCT at depth 1 (no
+// change points: the threads run in priority order) at seeds
+// 0..kCalibrationSeeds-1. PCT's k is an upper bound on an execution's steps;
+// one order alone can be much shorter than another (a thread that runs
+// first may find nothing to do). The same K for every shard, job and seed
+// range, and for a replay of any of their traces (the trace's strategy name
+// "pct:D:K" carries it).
 uint64_t calibrate_pct_steps(const Scenario& scenario, const Variant& variant) {
   sim::PctStrategy priority_ordered(1, 1);
   Simulation simulation(scenario, variant, priority_ordered, /*record=*/false);
-  return std::max<uint64_t>(simulation.run(0).steps, 1);
+  uint64_t k = 1;
+  for (uint64_t seed = 0; seed < kCalibrationSeeds; ++seed)
+    k = std::max(k, simulation.run(seed).steps);
+  return k;
 }
 
 }  // namespace

@@ -289,11 +289,12 @@ TEST_CASE("PCT coverage, computed by hand") {
 TEST_CASE("make_scenario_strategy calibrates K, and PCT finds the stale MMIO SPTE") {
   const model::Scenario sc = model::load_scenario(testutil::scenario_path());
   const model::Variant& v16 = model::find_variant("v3.16");
-  // K by an independent run: depth 1 at seed 0.
+  // K by independent runs: the most steps at depth 1 over seeds 0..15.
   sim::PctStrategy priority_ordered(1, 1);
   model::Simulation calibration(sc, v16, priority_ordered, false);
-  const uint64_t k = calibration.run(0).steps;
-  REQUIRE(k > 1);
+  uint64_t k = 0;
+  for (uint64_t seed = 0; seed < 16; ++seed) k = std::max(k, calibration.run(seed).steps);
+  REQUIRE(k > calibration.run(0).steps);  // one order alone is shorter here
   const auto pct = model::make_scenario_strategy(sc, v16, "pct:3");
   CHECK(pct->name() == fmt::format("pct:3:{}", k));
   // Deterministic: a second calibration gives the same K.
