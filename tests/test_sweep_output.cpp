@@ -1,2 +1,496 @@
+// The pieces the sweep's output is made of: where two executions part
+// (replay and the determinism check), JUnit XML, and the progress line.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/runtime/execution.hpp"
+#include "sim/json_input.hpp"
+#include "sim/strategy/random_strategy.hpp"
+#include "sim/sync/shared.hpp"
+#include "sim/trace/trace.hpp"
+#include "sim/trace/trace_diff.hpp"
+#include "test_util.hpp"
+#include "tools/kvmsim/junit.hpp"
+#include "tools/kvmsim/progress.hpp"
+
+namespace {
+
+// What one recorded run of a test program did, with ghost records of where
+// the interesting operation happened (taken by the modeled thread itself,
+// independently of the trace comparison).
+struct Run {
+  sim::Trace trace;
+  size_t marked_event = 0;      // index of the marked operation's event
+  uint64_t marked_step = 0;     // decisions taken when it happened
+};
+
+sim::Trace trace_of(const sim::Execution& exec, const sim::Outcome& out, uint64_t seed) {
+  sim::Trace t;
+  t.strategy = "random";
+  t.seed = seed;
+  t.threads = exec.threads();
+  t.schedule = exec.schedule();
+  for (const sim::Label& l : exec.labels())
+    t.labels.push_back(sim::StepLabel{l.function, l.object ? *l.object : std::string()});
+  t.events = exec.events();
+  t.violation = out.violation;
+  return t;
+}
+
+enum class Flaw { none, value, extra_step };
+
+// Two threads, a and b, each loading and storing x twice. With a flaw, the
+// program depends on a counter that survives between executions, the way a
+// model with a forgotten static variable would: `value` makes a's last
+// store write the run number; `extra_step` makes a load y first in even
+// runs. The marked operation is a's last store (`value`) or its
+// first operation (`extra_step`).
+int runs = 0;  // the flaw: program state that outlives an execution
+
+Run run_program(Flaw flaw, uint64_t seed) {
+  ++runs;
+  Run r;
+  sim::Shared<int> x("x");
+  sim::Shared<int> y("y");
+  sim::RandomStrategy strategy;
+  sim::Execution exec(strategy, sim::ExecutionOptions{1000, true});
+  auto mark = [&r] {
+    const sim::Execution& e = sim::Execution::current();
+    r.marked_event = e.events().size() - 1;
+    r.marked_step = e.events().back().step;
+  };
+  exec.spawn("a", 0, [&] {
+    if (flaw == Flaw::extra_step && runs % 2 == 0) {
+      y.load("thread_a");
+      mark();
+    }
+    const int v = x.load("thread_a");
+    if (flaw == Flaw::extra_step && runs % 2 == 1) mark();
+    x.store(v + 1, "thread_a");
+    x.load("thread_a");
+    x.store(flaw == Flaw::value ? runs : 7, "thread_a");
+    if (flaw == Flaw::value) mark();
+  });
+  exec.spawn("b", 1, [&] {
+    for (int i = 0; i < 2; ++i) x.store(x.load("thread_b") + 10, "thread_b");
+  });
+  const sim::Outcome out = exec.run(seed);
+  r.trace = trace_of(exec, out, seed);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("trace difference: two runs of a deterministic program are the same execution") {
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    CAPTURE(seed);
+    const Run one = run_program(Flaw::none, seed);
+    const Run two = run_program(Flaw::none, seed);
+    // a: 4 events, b: 4 events.
+    CHECK(one.trace.events.size() == 8);
+    CHECK_FALSE(sim::first_difference(one.trace, two.trace));
+    CHECK(one.trace.hash() == two.trace.hash());
+  }
+}
+
+TEST_CASE("the determinism check catches a deliberately nondeterministic test program") {
+  SUBCASE("a value that differs") {
+    for (uint64_t seed = 0; seed < 20; ++seed) {
+      CAPTURE(seed);
+      const Run one = run_program(Flaw::value, seed);
+      const Run two = run_program(Flaw::value, seed);
+      // The same decisions (same points, same seed), so the marked store is
+      // the same event at the same step in both runs.
+      REQUIRE(one.marked_event == two.marked_event);
+      REQUIRE(one.marked_step == two.marked_step);
+      CHECK(one.trace.hash() != two.trace.hash());
+      const auto d = sim::first_difference(one.trace, two.trace);
+      REQUIRE(d);
+      CHECK(d->event == one.marked_event);
+      CHECK(d->step == one.marked_step);
+      CHECK_FALSE(d->decision);  // the schedules are the same
+      // Consecutive runs store consecutive run numbers, in hex.
+      const int n = std::stoi(one.trace.events[one.marked_event].value, nullptr, 16);
+      CHECK(d->first == "a store x " + fmt::format("{:#x}", n) + " in thread_a");
+      CHECK(d->second == "a store x " + fmt::format("{:#x}", n + 1) + " in thread_a");
+      const std::string text = sim::describe(*d, "run 1", "run 2");
+      CHECK(text == fmt::format("first difference at event {} (step {}):\n"
+                                "  run 1: {}\n  run 2: {}\n",
+                                d->event, d->step, d->first, d->second));
+    }
+  }
+  SUBCASE("one more step") {
+    for (uint64_t seed = 0; seed < 20; ++seed) {
+      CAPTURE(seed);
+      runs = 0;
+      const Run one = run_program(Flaw::extra_step, seed);  // odd: no extra step
+      const Run two = run_program(Flaw::extra_step, seed);
+      // Until a's first operation both runs made the same decisions, so it
+      // happens at the same event index and step: a load of x in one run,
+      // of y in the other.
+      REQUIRE(one.marked_event == two.marked_event);
+      REQUIRE(one.marked_step == two.marked_step);
+      const auto d = sim::first_difference(one.trace, two.trace);
+      REQUIRE(d);
+      CHECK(d->event == two.marked_event);
+      CHECK(d->step == two.marked_step);
+      CHECK(d->first == "a load x " + one.trace.events[d->event].value + " in thread_a");
+      CHECK(d->second == "a load y 0x0 in thread_a");
+      // The decision that chose a for that operation has a different label
+      // (object x against y), and it is at most the step of the event.
+      REQUIRE(d->decision);
+      CHECK(*d->decision < d->step);
+      CHECK(two.trace.events.size() == one.trace.events.size() + 1);
+    }
+  }
+}
+
+TEST_CASE("trace difference: prefixes, verdicts, schedules and threads") {
+  const sim::Trace base = run_program(Flaw::none, 3).trace;
+  REQUIRE(base.events.size() == 8);
+
+  SUBCASE("one event list a prefix of the other") {
+    sim::Trace shorter = base;
+    shorter.events.resize(5);
+    const auto d = sim::first_difference(base, shorter);
+    REQUIRE(d);
+    CHECK(d->event == 5);
+    CHECK(d->step == base.events[5].step);
+    CHECK(d->first == sim::describe_event(base.events[5], base));
+    CHECK(d->second == "(nothing)");
+    const auto r = sim::first_difference(shorter, base);
+    REQUIRE(r);
+    CHECK(r->first == "(nothing)");
+    CHECK(r->second == d->first);
+  }
+  SUBCASE("only the verdict differs") {
+    sim::Trace failed = base;
+    failed.violation = sim::Violation{"warn:x", "x went odd", 6, 1};
+    const auto d = sim::first_difference(base, failed);
+    REQUIRE(d);
+    CHECK(d->event == 8);
+    CHECK(d->step == 6);
+    CHECK_FALSE(d->decision);
+    CHECK(d->first == "verdict: no violation");
+    CHECK(d->second == "verdict: warn:x at step 6 on b: x went odd");
+    sim::Trace other = failed;
+    other.violation->message = "x went even";
+    CHECK(sim::first_difference(failed, other));
+    CHECK_FALSE(sim::first_difference(failed, failed));
+  }
+  SUBCASE("only the schedule differs (decisions without events)") {
+    sim::Trace longer = base;
+    longer.schedule.push_back(0);
+    longer.labels.push_back(sim::StepLabel{"thread_a", ""});
+    const auto d = sim::first_difference(base, longer);
+    REQUIRE(d);
+    CHECK(d->decision == base.schedule.size());
+    CHECK(d->step == base.schedule.size());
+    CHECK(d->first == "(nothing)");
+    CHECK(d->second == fmt::format("decision {}: a runs in thread_a", base.schedule.size()));
+    // A label that differs counts; a missing one (a version 1 trace) does not.
+    sim::Trace relabeled = base;
+    relabeled.labels[2].object = "z";
+    CHECK(sim::first_difference(base, relabeled)->decision == 2);
+    sim::Trace unlabeled = base;
+    unlabeled.labels.clear();
+    CHECK_FALSE(sim::first_difference(base, unlabeled));
+  }
+  SUBCASE("other threads") {
+    sim::Trace renamed = base;
+    renamed.threads[1].name = "c";
+    const auto d = sim::first_difference(base, renamed);
+    REQUIRE(d);
+    CHECK(d->event == 0);
+    CHECK(d->step == 0);
+    CHECK(d->first == "threads: a (cpu 0) b (cpu 1)");
+    CHECK(d->second == "threads: a (cpu 0) c (cpu 1)");
+  }
+}
+
+// ---------------------------------------------------------------------------
+// JUnit XML
+// ---------------------------------------------------------------------------
+
+namespace {
+
+// Parses the XML with Python's ElementTree (an independent XML parser) and
+// returns what it read: per suite its name and counts, per case its names,
+// failure message (null when none) and output.
+nlohmann::json parse_junit(const std::string& xml_path, const testutil::TempDir& dir) {
+  const std::string script = dir.file("read_junit.py");
+  testutil::write_file(script, R"(import json, sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+assert root.tag == 'testsuites', root.tag
+suites = []
+for s in root:
+    assert s.tag == 'testsuite', s.tag
+    cases = []
+    for c in s:
+        assert c.tag == 'testcase', c.tag
+        failures = c.findall('failure')
+        assert len(failures) <= 1
+        cases.append({'classname': c.get('classname'), 'name': c.get('name'),
+                      'failure': failures[0].get('message') if failures else None,
+                      'out': c.find('system-out').text})
+    suites.append({'name': s.get('name'), 'tests': int(s.get('tests')),
+                   'failures': int(s.get('failures')), 'cases': cases})
+print(json.dumps({'tests': int(root.get('tests')), 'failures': int(root.get('failures')),
+                  'suites': suites}))
+)");
+  const auto r = testutil::run_process({"/usr/bin/python3", script, xml_path}, dir);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  return nlohmann::json::parse(r.out);
+}
+
+nlohmann::json row(const std::string& variant, bool ok, uint64_t executions,
+                   const std::string& expected, nlohmann::json violations,
+                   nlohmann::json first_failing_seed) {
+  return {{"variant", variant},
+          {"ok", ok},
+          {"executions", executions},
+          {"expected", expected},
+          {"violations", std::move(violations)},
+          {"first_failing_seed", std::move(first_failing_seed)},
+          {"metrics", nlohmann::json::object()},
+          {"expected_metrics", ""},
+          {"broken_relations", nlohmann::json::object()}};
+}
+
+}  // namespace
+
+TEST_CASE("junit: suites, cases, failures and escaping, read back by an XML parser") {
+  const std::string odd_scenario = "s<1>&\"q\"";
+  const std::string odd_variant = "v2 <new> & \"x\"\n'y'";
+  nlohmann::json first = {
+      {"scenario", odd_scenario},
+      {"variants",
+       {row("v1", true, 10, "stale-mmio", {{"stale-mmio", 3}}, 4),
+        row(odd_variant, false, 10, "stale-mmio", nlohmann::json::object(), nullptr)}}};
+  first["variants"][0]["metrics"] = {{"m", {{"min", 1}, {"max", 2}}}};
+  nlohmann::json second = {
+      {"scenario", "plain"},
+      {"variants", {row("v3", false, 5, "clean", {{"warn:a<b", 2}, {"deadlock", 1}}, 1)}}};
+  second["variants"][0]["expected_metrics"] = "x=1";
+  second["variants"][0]["broken_relations"] = {{"a<=b", 2}};
+
+  testutil::TempDir dir;
+  const std::string path = dir.file("junit.xml");
+  kvmsim::write_junit(nlohmann::json::array({first, second}), path);
+  const std::string xml = testutil::read_file(path);
+  CHECK(xml == kvmsim::junit_xml(nlohmann::json::array({first, second})));
+  CHECK_FALSE(std::filesystem::exists(path + ".tmp"));
+  const nlohmann::json got = parse_junit(path, dir);
+
+  // 3 cases, 2 of them not ok. Violation kinds in name order (JSON objects
+  // are sorted); the failure names a first failing seed only if there is one.
+  const nlohmann::json want = {
+      {"tests", 3},
+      {"failures", 2},
+      {"suites",
+       {{{"name", odd_scenario},
+         {"tests", 2},
+         {"failures", 1},
+         {"cases",
+          {{{"classname", "kvmsim." + odd_scenario},
+            {"name", "v1"},
+            {"failure", nullptr},
+            {"out",
+             "executions 10\nviolations: stale-mmio 3\nfirst failing seed: 4\n"
+             "expected: stale-mmio\nmetrics: m=1..2\n"}},
+           {{"classname", "kvmsim." + odd_scenario},
+            {"name", odd_variant},
+            {"failure",
+             "expected stale-mmio, found no violation in 10 executions"},
+            {"out",
+             "executions 10\nviolations: no violation\nfirst failing seed: none\n"
+             "expected: stale-mmio\nmetrics: -\n"}}}}},
+        {{"name", "plain"},
+         {"tests", 1},
+         {"failures", 1},
+         {"cases",
+          {{{"classname", "kvmsim.plain"},
+            {"name", "v3"},
+            {"failure",
+             "expected clean, found deadlock 1, warn:a<b 2 in 5 executions; first failing seed "
+             "1; expected metrics x=1; a<=b broken in 2 executions"},
+            {"out",
+             "executions 5\nviolations: deadlock 1, warn:a<b 2\nfirst failing seed: 1\n"
+             "expected: clean\nmetrics: -\nexpected metrics: x=1\n"
+             "a<=b broken in 2 executions\n"}}}}}}}};
+  CHECK(got.dump(1) == want.dump(1));
+  // Nothing that changes between runs.
+  CHECK(testutil::contains(xml, "time=\"0\""));
+
+  SUBCASE("one report object is one suite") {
+    const std::string one = dir.file("one.xml");
+    kvmsim::write_junit(second, one);
+    const nlohmann::json parsed = parse_junit(one, dir);
+    CHECK(parsed["suites"].size() == 1);
+    CHECK(parsed["suites"][0] == want["suites"][1]);
+  }
+  SUBCASE("a report without what the XML needs is bad input") {
+    nlohmann::json broken = second;
+    broken["variants"][0].erase("ok");
+    CHECK_THROWS_WITH_AS(kvmsim::junit_xml(broken), doctest::Contains("/variants/0"),
+                         sim::InputError);
+  }
+}
+
+TEST_CASE("junit: what kvmsim sweep --json prints, for a directory and for one scenario") {
+  testutil::TempDir dir;
+  for (const std::string& target :
+       {testutil::source_root() + "/scenarios", testutil::scenario_path()}) {
+    CAPTURE(target);
+    const auto r = testutil::run_process(
+        {testutil::kvmsim_bin(), "sweep", target, "--seeds", "0..20", "--json"}, dir);
+    REQUIRE(r.exit_code <= 1);
+    const nlohmann::json reports = nlohmann::json::parse(r.out);
+    const std::string path = dir.file("sweep.xml");
+    kvmsim::write_junit(reports, path);
+    const nlohmann::json got = parse_junit(path, dir);
+
+    // Expected from the JSON: one suite per report, one case per row, a
+    // failure exactly where ok is false.
+    const nlohmann::json list = reports.is_array() ? reports : nlohmann::json::array({reports});
+    REQUIRE(got["suites"].size() == list.size());
+    size_t tests = 0, failures = 0;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const auto& report = list[i];
+      const auto& suite = got["suites"][i];
+      CHECK(suite["name"] == report["scenario"]);
+      REQUIRE(suite["cases"].size() == report["variants"].size());
+      size_t suite_failures = 0;
+      for (size_t j = 0; j < report["variants"].size(); ++j) {
+        const auto& v = report["variants"][j];
+        const auto& c = suite["cases"][j];
+        CHECK(c["name"] == v["variant"]);
+        CHECK(c["classname"] == "kvmsim." + report["scenario"].get<std::string>());
+        CHECK(c["failure"].is_null() == v["ok"].get<bool>());
+        if (!v["ok"].get<bool>()) {
+          ++suite_failures;
+          CHECK(testutil::contains(c["failure"].get<std::string>(),
+                                   "expected " + v["expected"].get<std::string>()));
+        }
+        CHECK(testutil::contains(c["out"].get<std::string>(),
+                                 fmt::format("executions {}\n", v["executions"].get<uint64_t>())));
+      }
+      CHECK(suite["tests"] == report["variants"].size());
+      CHECK(suite["failures"] == suite_failures);
+      tests += report["variants"].size();
+      failures += suite_failures;
+    }
+    CHECK(got["tests"] == tests);
+    CHECK(got["failures"] == failures);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The progress line
+// ---------------------------------------------------------------------------
+
+TEST_CASE("progress line: counts, rate, elapsed and the estimate") {
+  // 12345 in 3 s: 4115/s; 87655 left / 4115 = 21.3 s, rounded up to 22.
+  CHECK(kvmsim::progress_line(12345, 100000, 7, 3.0) ==
+        "  12,345 / 100,000 executions  4.1k/s  elapsed 0:03  left ~0:22  violations 7");
+  // 82400 in 2 s: 41.2k/s; 917600 / 41200 = 22.3 s -> 0:23.
+  CHECK(kvmsim::progress_line(82400, 1000000, 0, 2.0) ==
+        "  82,400 / 1,000,000 executions  41.2k/s  elapsed 0:02  left ~0:23  violations 0");
+  // 812/s; 9188 / 812 = 11.3 s -> 0:12; elapsed 1.9 s shows 0:01.
+  CHECK(kvmsim::progress_line(1543, 10731, 1234, 1.9) ==
+        "  1,543 / 10,731 executions  812/s  elapsed 0:01  left ~0:12  violations 1,234");
+  // 3456789/s -> 3.5M/s; 6543211 / 3456789 = 1.9 s -> 0:02.
+  CHECK(kvmsim::progress_line(3456789, 10000000, 0, 1.0) ==
+        "  3,456,789 / 10,000,000 executions  3.5M/s  elapsed 0:01  left ~0:02  violations 0");
+  // 1000/s over 3725 s = 1 h 2 min 5 s, as much again left.
+  CHECK(kvmsim::progress_line(3725000, 7450000, 2, 3725.0) ==
+        "  3,725,000 / 7,450,000 executions  1.0k/s  elapsed 1:02:05  left ~1:02:05  violations 2");
+  // 5 in 2 s: 2.5/s; 995 / 2.5 = 398 s = 6:38.
+  CHECK(kvmsim::progress_line(5, 1000, 0, 2.0) ==
+        "  5 / 1,000 executions  2.5/s  elapsed 0:02  left ~6:38  violations 0");
+  // Nothing measured yet: no rate, no estimate. All done: no estimate.
+  CHECK(kvmsim::progress_line(0, 100, 0, 0.0) ==
+        "  0 / 100 executions  elapsed 0:00  violations 0");
+  CHECK(kvmsim::progress_line(100, 100, 3, 4.0) ==
+        "  100 / 100 executions  25/s  elapsed 0:04  violations 3");
+}
+
+namespace {
+
+std::string contents(std::FILE* f) {
+  std::fflush(f);
+  std::rewind(f);
+  std::string s;
+  for (int c; (c = std::fgetc(f)) != EOF;) s += static_cast<char>(c);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("progress: nothing is written to a file that is not a terminal") {
+  std::FILE* f = std::tmpfile();
+  REQUIRE(f);
+  {
+    kvmsim::Progress progress(100, f);
+    progress.add(10, 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));  // a redraw is due
+    progress.add(90, 0);
+    progress.finish();
+  }
+  CHECK(contents(f).empty());
+  std::fclose(f);
+}
+
+TEST_CASE("progress: forced drawing from several threads, redrawn in place, ended by finish") {
+  std::FILE* f = std::tmpfile();
+  REQUIRE(f);
+  constexpr int kThreads = 4, kAdds = 500;
+  kvmsim::Progress progress(kThreads * kAdds, f, true);
+  std::vector<std::thread> workers;
+  for (int t = 0; t < kThreads; ++t) {
+    workers.emplace_back([&progress, t] {
+      for (int i = 0; i < kAdds; ++i) {
+        progress.add(1, t == 0 && i % 100 == 0 ? 1 : 0);  // 5 violations in all
+        std::this_thread::sleep_for(std::chrono::microseconds(500));  // 250 ms or more
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  progress.finish();
+  progress.add(1, 0);  // after finish: drawn nowhere
+  const std::string out = contents(f);
+  std::fclose(f);
+
+  // At least one redraw during the 250 ms, and the final one.
+  REQUIRE(out.size() > 1);
+  CHECK(out.front() == '\r');
+  CHECK(out.back() == '\n');
+  std::vector<std::string> lines;
+  for (size_t at = 0; at < out.size();) {
+    const size_t next = out.find('\r', at + 1);
+    lines.push_back(out.substr(at + 1, (next == std::string::npos ? out.size() : next) - at - 1));
+    at = next == std::string::npos ? out.size() : next;
+  }
+  CHECK(lines.size() >= 2);
+  // 250 ms of work redrawn at most every 100 ms, plus the final line; the
+  // bound leaves room for a slow machine stretching the sleeps.
+  CHECK(lines.size() <= 2 + 60);
+  // Each redraw covers what the one before it left on the line.
+  for (size_t i = 1; i < lines.size(); ++i) CHECK(lines[i].size() >= lines[i - 1].size());
+  CHECK(lines.back().rfind("  2,000 / 2,000 executions  ", 0) == 0);
+  // The final line drops the estimate: spaces cover what is left of it.
+  const std::string& last = lines.back();
+  const size_t end = last.find("  violations 5");
+  REQUIRE(end != std::string::npos);
+  CHECK(last.find_first_not_of(' ', end + 14) == last.size() - 1);
+  CHECK(lines.back().find("left") == std::string::npos);
+}
