@@ -1,16 +1,42 @@
-// A sweep: one scenario at one variant over a range of seeds, without
-// recording; what it found, and whether that is what the scenario expects.
+// A sweep: one scenario at one variant over a set of seeds, without
+// recording; what it found, what it covered, and whether that is what the
+// scenario expects. Results of disjoint seed sets merge into the result of
+// their union, whichever way the seeds were split (over jobs, shards, or an
+// interrupted run and its resumption).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/scenario.hpp"
+#include "sim/trace/trace.hpp"
 
 namespace model {
+
+// Seeds as sorted, disjoint inclusive intervals [first, second], adjacent
+// ones joined: one spelling for every set, so equal sets compare equal.
+using SeedIntervals = std::vector<std::pair<uint64_t, uint64_t>>;
+
+// Adds [a, b] (a <= b) to `seeds`; false (and `seeds` unchanged) if any of
+// them is already there.
+bool add_seeds(SeedIntervals& seeds, uint64_t a, uint64_t b);
+// The seeds of [begin, end] that are not in `seeds`.
+SeedIntervals missing_seeds(const SeedIntervals& seeds, uint64_t begin, uint64_t end);
+uint64_t count_seeds(const SeedIntervals& seeds);
+// "0..249, 500..999", "7", or "none".
+std::string seeds_text(const SeedIntervals& seeds);
+
+// Shard k (1-based) of n of the seeds [begin, end]: contiguous parts in
+// order, their sizes differing by at most one; nullopt for an empty part
+// (more shards than seeds).
+std::optional<std::pair<uint64_t, uint64_t>> shard_seeds(uint64_t begin, uint64_t end,
+                                                         uint64_t k, uint64_t n);
 
 // The range a metric took over the executions of a sweep (a metric an
 // execution did not touch counts as 0 there).
@@ -19,19 +45,64 @@ struct MetricRange {
   uint64_t max = 0;
 };
 
+// A seed that ran two different ways (the determinism check): both runs.
+struct Nondeterminism {
+  uint64_t seed = 0;
+  sim::Trace first, second;
+};
+
 struct SweepResult {
   std::string variant;
   uint64_t executions = 0;
   std::map<std::string, uint64_t> violations;  // by kind, sorted
   std::map<std::string, MetricRange> metrics;  // by name, sorted
   std::optional<uint64_t> first_failing_seed;
-  std::vector<uint64_t> failing_seeds;  // in order; kept only when asked for
+  std::vector<uint64_t> failing_seeds;  // sorted; kept only when asked for
   std::string expected;          // verdict text
   // Executions that broke each relation of the expectation, by its text.
   std::map<std::string, uint64_t> broken_relations;
   std::string expected_metrics;  // "name=v name=a..b name>=a a==b"; empty if none
   bool ok = false;
+
+  // What it covered.
+  SeedIntervals seeds;
+  uint64_t max_steps = 0;  // most scheduling decisions one execution took
+  uint32_t threads = 0;    // modeled threads of the scenario
+  std::string strategy;    // the strategy's name: "random", "pct:3:57"
+
+  // The determinism check: seeds that ran two ways, and the lowest of them.
+  uint64_t nondeterministic = 0;
+  std::optional<Nondeterminism> first_nondeterministic;
 };
+
+// Folds `from` into `into`: counts add up, ranges widen, the lowest failing
+// seed wins, and `ok` is re-judged against `expectation`. Associative and
+// commutative, so a result never depends on how its seeds were split. The
+// seed sets must be disjoint (std::invalid_argument otherwise).
+void merge(SweepResult& into, const SweepResult& from, const Expectation& expectation);
+
+struct SweepOptions {
+  // The strategy spec ("random", "pct:3"); empty: the scenario's.
+  std::string strategy;
+  unsigned jobs = 1;  // OS threads, each with its own Simulation and strategy
+  bool keep_failing_seeds = false;
+  // Run every seed a second time, recorded in a fresh Simulation, and
+  // compare the two traces (both runs record).
+  bool check_determinism = false;
+  // Checked before every execution: once set, the jobs stop and the result
+  // covers the seeds they ran.
+  const std::atomic<bool>* stop = nullptr;
+  // Told of executions as they finish (in batches, from any job's thread).
+  std::function<void(uint64_t executions, uint64_t violations)> progress;
+};
+
+// The strategy's full name for a scenario at a variant: PCT's calibrated K
+// filled in, so that every job, shard and resumption runs the same one.
+std::string resolve_strategy(const Scenario& scenario, const Variant& variant,
+                             const std::string& spec);
+
+SweepResult sweep_seeds(const Scenario& scenario, const Expectation& expectation,
+                        const SeedIntervals& seeds, const SweepOptions& options);
 
 SweepResult sweep_variant(const Scenario& scenario, const Expectation& expectation,
                           uint64_t seed_begin, uint64_t seed_end,

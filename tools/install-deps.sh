@@ -8,6 +8,7 @@ packages=(
   libboost-fiber-dev libboost-context-dev
   nlohmann-json3-dev doctest-dev libcli11-dev libfmt-dev libssl-dev
   graphviz
+  parallel
   python3 python3-jsonschema
 )
 

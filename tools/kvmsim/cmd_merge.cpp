@@ -1,9 +1,23 @@
-#include <stdexcept>
+// kvmsim merge: the reports of shards (or of any split of the seeds) folded
+// into the report of one run, printed exactly as that run prints it.
+#include <fmt/format.h>
 
 #include "commands.hpp"
+#include "sweep_report.hpp"
 
 namespace kvmsim {
 
-int cmd_merge(const MergeArgs&) { throw std::runtime_error("kvmsim merge: not implemented yet"); }
+int cmd_merge(const MergeArgs& args) {
+  SweepReport merged = read_report(args.reports.at(0));
+  for (size_t i = 1; i < args.reports.size(); ++i)
+    merge_reports(merged, read_report(args.reports[i]), args.reports[i]);
+  const OutputFormat format = args.json     ? OutputFormat::json
+                              : args.matrix ? OutputFormat::matrix
+                                            : OutputFormat::text;
+  SweepPrinter printer(format, merged.param_specs, merged.shard);
+  for (const ScenarioSweep& s : merged.scenarios) printer.add(s);
+  if (args.report) write_report(merged, *args.report);
+  return printer.finish(merged, false, args.junit);
+}
 
 }  // namespace kvmsim

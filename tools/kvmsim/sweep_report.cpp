@@ -1,1 +1,521 @@
-// placeholder: being written
+#include "sweep_report.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "args.hpp"
+#include "interrupt.hpp"
+#include "junit.hpp"
+#include "model/variants.hpp"
+#include "sim/file_output.hpp"
+#include "sim/json_input.hpp"
+#include "sim/parse_int.hpp"
+#include "sim/strategy/pct_coverage.hpp"
+#include "sim/strategy/pct_strategy.hpp"
+#include "sim/trace/trace.hpp"
+#include "sim/trace/trace_diff.hpp"
+
+namespace kvmsim {
+
+namespace {
+
+using nlohmann::json;
+
+// The first member of every report: what the file is, and its format version.
+constexpr const char* kFormatKey = "kvmsim_sweep_report";
+constexpr int kFormatVersion = 1;
+
+const model::Expectation& expectation_of(const model::Scenario& scenario,
+                                         const std::string& variant) {
+  for (const auto& e : scenario.expect)
+    if (e.variant == variant) return e;
+  throw sim::InputError(scenario.path + ": expects nothing of variant '" + variant + "'");
+}
+
+// --- JSON --------------------------------------------------------------------
+
+json metrics_json(const std::map<std::string, model::MetricRange>& metrics) {
+  json j = json::object();
+  for (const auto& [name, range] : metrics) j[name] = {{"min", range.min}, {"max", range.max}};
+  return j;
+}
+
+// A variant's row as sweep --json prints it.
+json result_json(const model::SweepResult& r) {
+  return {{"variant", r.variant},
+          {"executions", r.executions},
+          {"violations", r.violations},
+          {"metrics", metrics_json(r.metrics)},
+          {"first_failing_seed",
+           r.first_failing_seed ? json(*r.first_failing_seed) : json(nullptr)},
+          {"expected", r.expected},
+          {"expected_metrics", r.expected_metrics},
+          {"broken_relations", r.broken_relations},
+          {"ok", r.ok}};
+}
+
+// A scenario as sweep --json prints it.
+json scenario_json(const ScenarioSweep& s) {
+  json variants = json::array();
+  for (const auto& r : s.variants) {
+    json row = result_json(r);
+    if (const auto it = s.traces.find(r.variant); it != s.traces.end()) row["trace"] = it->second;
+    variants.push_back(std::move(row));
+  }
+  json j = {{"scenario", s.scenario.name}, {"variants", std::move(variants)}};
+  if (!s.scenario.params.empty()) j["params"] = s.scenario.params;
+  return j;
+}
+
+json seeds_json(const model::SeedIntervals& seeds) {
+  json j = json::array();
+  for (const auto& [a, b] : seeds) j.push_back({a, b});
+  return j;
+}
+
+model::SeedIntervals read_seeds(const sim::JsonIn& in) {
+  model::SeedIntervals seeds;
+  for (const sim::JsonIn& interval : in.items()) {
+    const uint64_t a = interval.at(size_t{0}).u64(), b = interval.at(1).u64();
+    if (interval.raw().size() != 2 || a > b) interval.error("expected [first, last] seeds");
+    if (!seeds.empty() && a <= seeds.back().second) interval.error("seed intervals out of order");
+    model::add_seeds(seeds, a, b);
+  }
+  return seeds;
+}
+
+template <class T>
+std::map<std::string, T> read_map(const sim::JsonIn& in, T (*read)(const sim::JsonIn&)) {
+  std::map<std::string, T> m;
+  for (const auto& [key, value] : in.members()) m.emplace(key, read(value));
+  return m;
+}
+
+uint64_t read_u64(const sim::JsonIn& in) { return in.u64(); }
+
+model::MetricRange read_range(const sim::JsonIn& in) {
+  in.expect_object({"min", "max"});
+  return {in.at("min").u64(), in.at("max").u64()};
+}
+
+model::SweepResult read_result(const sim::JsonIn& in) {
+  in.expect_object({"variant", "executions", "violations", "metrics", "first_failing_seed",
+                    "expected", "expected_metrics", "broken_relations", "ok", "covered",
+                    "max_steps", "threads", "strategy", "trace"});
+  model::SweepResult r;
+  r.variant = in.at("variant").str();
+  r.executions = in.at("executions").u64();
+  r.violations = read_map(in.at("violations"), read_u64);
+  r.metrics = read_map(in.at("metrics"), read_range);
+  if (!in.at("first_failing_seed").raw().is_null())
+    r.first_failing_seed = in.at("first_failing_seed").u64();
+  r.expected = in.at("expected").str();
+  r.expected_metrics = in.at("expected_metrics").str();
+  r.broken_relations = read_map(in.at("broken_relations"), read_u64);
+  r.ok = in.at("ok").boolean();
+  r.seeds = read_seeds(in.at("covered"));
+  if (model::count_seeds(r.seeds) != r.executions)
+    in.at("executions").error("does not match the seeds covered");
+  r.max_steps = in.at("max_steps").u64();
+  r.threads = static_cast<uint32_t>(in.at("threads").u64());
+  r.strategy = in.at("strategy").str();
+  return r;
+}
+
+[[noreturn]] void differs(const std::string& path, const std::string& pointer,
+                          const std::string& what) {
+  sim::JsonIn(json(), path, pointer).error(what);
+}
+
+// --- text --------------------------------------------------------------------
+
+std::string violations_text(const model::SweepResult& r) {
+  if (r.violations.empty()) return "-";
+  std::string s;
+  for (const auto& [kind, n] : r.violations)
+    s += fmt::format("{}{}: {}", s.empty() ? "" : ", ", kind, n);
+  return s;
+}
+
+// " --param a=1 --param b=2" for a kvmsim run command line.
+std::string param_options(const model::ParamValues& params) {
+  std::string s;
+  for (const auto& [name, value] : params) s += fmt::format(" --param {}={}", name, value);
+  return s;
+}
+
+// What a variant covered: "seeds 0..999 (1000 executions, random)", the
+// seeds of its range it did not, and for PCT the probability the sweep
+// guarantees.
+std::vector<std::string> coverage_lines(const model::SweepResult& r,
+                                        const model::SeedIntervals& planned) {
+  std::string line = fmt::format("seeds {} ({} executions, {})", model::seeds_text(r.seeds),
+                                 r.executions, r.strategy);
+  model::SeedIntervals missing;
+  for (const auto& [a, b] : planned)
+    for (const auto& gap : model::missing_seeds(r.seeds, a, b)) missing.push_back(gap);
+  if (!missing.empty()) line += "; MISSING: seeds " + model::seeds_text(missing);
+  std::vector<std::string> lines = {line};
+  if (const auto pct = sim::parse_pct_spec(r.strategy); pct && pct->steps)
+    lines.push_back(sim::describe(
+        sim::pct_coverage(pct->depth, r.threads, *pct->steps, r.max_steps, r.executions)));
+  return lines;
+}
+
+// The verdicts of every scenario at every kernel state, in history order, as
+// Markdown tables: where behaviour changes at a glance ("." clean, blank: no
+// expectation for that state, so not run). One table for the states of the
+// x86 MMU model and one for the gfn_to_pfn_cache states: no scenario runs at
+// both, and one table of both would be mostly blank.
+void print_matrix(const json& reports) {
+  bool first_table = true;
+  for (const bool x86_mmu : {true, false}) {
+    std::vector<const model::Variant*> columns;
+    for (const auto& v : model::all_variants())
+      if (v.models_x86_mmu == x86_mmu) columns.push_back(&v);
+    std::vector<std::string> lines;
+    for (const auto& report : reports) {
+      std::map<std::string, std::string> cell;
+      for (const auto& row : report.at("variants")) {
+        std::string kinds;
+        for (const auto& [kind, n] : row.at("violations").items())
+          kinds += (kinds.empty() ? "" : "+") + kind;
+        if (!row.at("ok").get<bool>()) kinds += " (UNEXPECTED)";
+        cell[row.at("variant").get<std::string>()] = kinds.empty() ? "." : kinds;
+      }
+      std::string line = "| " + report.at("scenario").get<std::string>() + " |";
+      bool any = false;
+      for (const model::Variant* v : columns) {
+        any = any || cell.count(v->name);
+        line += " " + cell[v->name] + " |";
+      }
+      if (any) lines.push_back(line);
+    }
+    if (lines.empty()) continue;
+    std::string header = "| scenario |", rule = "|---|";
+    for (const model::Variant* v : columns) {
+      header += " " + v->name + " |";
+      rule += "---|";
+    }
+    fmt::print("{}{}\n{}\n", first_table ? "" : "\n", header, rule);
+    for (const auto& line : lines) fmt::print("{}\n", line);
+    first_table = false;
+  }
+}
+
+// How each metric grew over the parameter values of one scenario: a row per
+// variant and metric, a column per combination (its range over the seeds).
+void print_growth(const std::vector<model::ParamValues>& grid, const std::vector<json>& reports) {
+  std::vector<std::string> columns;
+  for (const auto& combination : grid) columns.push_back(params_text(combination));
+  // Variants in the sweep's order, each with its metrics by name; a metric
+  // a combination never touched is 0 there.
+  std::vector<std::string> variants;
+  std::map<std::string, std::map<std::string, std::vector<std::string>>> cells;
+  for (size_t c = 0; c < reports.size(); ++c)
+    for (const auto& row : reports[c].at("variants")) {
+      const std::string variant = row.at("variant");
+      if (std::find(variants.begin(), variants.end(), variant) == variants.end())
+        variants.push_back(variant);
+      for (const auto& [metric, range] : row.at("metrics").items()) {
+        auto [it, fresh] =
+            cells[variant].try_emplace(metric, std::vector<std::string>(reports.size(), "0"));
+        const uint64_t lo = range.at("min"), hi = range.at("max");
+        it->second[c] = lo == hi ? std::to_string(lo) : fmt::format("{}..{}", lo, hi);
+      }
+    }
+  size_t width = 12;
+  for (const auto& col : columns) width = std::max(width, col.size() + 2);
+  std::string header = fmt::format("{:<17} {:<24}", "VARIANT", "METRIC");
+  for (const auto& col : columns) header += fmt::format(" {:>{}}", col, width);
+  fmt::print("metrics by parameter:\n{}\n", header);
+  for (const auto& variant : variants)
+    for (const auto& [metric, row] : cells[variant]) {
+      std::string line = fmt::format("{:<17} {:<24}", variant, metric);
+      for (const auto& cell : row) line += fmt::format(" {:>{}}", cell, width);
+      fmt::print("{}\n", line);
+    }
+  fmt::print("\n");
+}
+
+// A seed the determinism check saw run two ways, and where the runs part.
+void print_nondeterminism(std::FILE* out, const model::SweepResult& r) {
+  const model::Nondeterminism& n = *r.first_nondeterministic;
+  fmt::print(out, "NONDETERMINISTIC: {} seed {} ran two different ways ({} seed(s) in all)\n",
+             r.variant, n.seed, r.nondeterministic);
+  if (const auto d = sim::first_difference(n.first, n.second))
+    fmt::print(out, "{}", sim::describe(*d, "first run", "second run"));
+  else
+    fmt::print(out, "  (the traces differ only in what their hashes cover)\n");
+}
+
+void print_table(const ScenarioSweep& s, const model::SeedIntervals& planned) {
+  const model::Scenario& sc = s.scenario;
+  // The VARIANT column: 17 wide, wider for longer names (pfncache-982ed0de4753).
+  size_t w = 17;
+  for (const auto& r : s.variants) w = std::max(w, r.variant.size());
+  fmt::print("scenario {} ({}){}: seeds {}..{} ({})\n", sc.name, sc.path,
+             sc.params.empty() ? "" : " [" + params_text(sc.params) + "]", s.seed_begin,
+             s.seed_end, s.strategy);
+  fmt::print("{:<{}} {:>10}  {:<24} {:>18}  {:<14} {:<3} {}\n", "VARIANT", w, "EXECUTIONS",
+             "VIOLATIONS", "FIRST FAILING SEED", "EXPECTED", "OK", "METRICS");
+  std::vector<std::string> repro;
+  for (const auto& r : s.variants) {
+    fmt::print("{:<{}} {:>10}  {:<24} {:>18}  {:<14} {:<3} {}\n", r.variant, w, r.executions,
+               violations_text(r),
+               r.first_failing_seed ? std::to_string(*r.first_failing_seed) : "-", r.expected,
+               r.ok ? "yes" : "NO", model::metrics_text(r.metrics));
+    if (!r.ok && !r.expected_metrics.empty())
+      fmt::print("{:<{}} expected metrics: {}\n", "", w, r.expected_metrics);
+    for (const auto& [relation, executions] : r.broken_relations)
+      fmt::print("{:<{}} {} broken in {} execution(s)\n", "", w, relation, executions);
+    if (const auto it = s.traces.find(r.variant); it != s.traces.end())
+      repro.push_back(fmt::format("  kvmsim replay {}", it->second));
+    else if (r.first_failing_seed)
+      repro.push_back(fmt::format(
+          "  kvmsim run {} --variant {} --seed {}{}{}", sc.path, r.variant, *r.first_failing_seed,
+          s.strategy == sc.exploration.strategy ? "" : " --strategy " + r.strategy,
+          param_options(sc.params)));
+  }
+  if (!repro.empty()) {
+    fmt::print("first failure of each variant:\n");
+    for (const auto& line : repro) fmt::print("{}\n", line);
+  }
+  // Set off by a blank line: the table above is pasted into the README as
+  // printed, and stays the same.
+  fmt::print("\ncovered:\n");
+  for (const auto& r : s.variants) {
+    const std::vector<std::string> lines = coverage_lines(r, planned);
+    fmt::print("  {:<{}} {}\n", r.variant, w, lines[0]);
+    for (size_t i = 1; i < lines.size(); ++i) fmt::print("  {:<{}} {}\n", "", w, lines[i]);
+  }
+  for (const auto& r : s.variants)
+    if (r.first_nondeterministic) print_nondeterminism(stdout, r);
+  fmt::print("\n");
+}
+
+}  // namespace
+
+std::pair<uint64_t, uint64_t> parse_shard(const std::string& text) {
+  const size_t slash = text.find('/');
+  const auto k = sim::parse_u64(text.substr(0, slash));
+  const auto n = slash == std::string::npos ? std::nullopt : sim::parse_u64(text.substr(slash + 1));
+  if (!k || !n || *k < 1 || *k > *n)
+    throw sim::InputError("--shard: expected K/N with 1 <= K <= N, got '" + text + "'");
+  return {*k, *n};
+}
+
+model::SeedIntervals planned_seeds(const ScenarioSweep& s, const std::optional<std::string>& shard) {
+  if (!shard) return {{s.seed_begin, s.seed_end}};
+  const auto [k, n] = parse_shard(*shard);
+  const auto part = model::shard_seeds(s.seed_begin, s.seed_end, k, n);
+  return part ? model::SeedIntervals{*part} : model::SeedIntervals{};
+}
+
+json report_json(const SweepReport& report) {
+  json scenarios = json::array();
+  for (const ScenarioSweep& s : report.scenarios) {
+    json variants = json::array();
+    for (const auto& r : s.variants) {
+      json row = result_json(r);
+      row["covered"] = seeds_json(r.seeds);
+      row["max_steps"] = r.max_steps;
+      row["threads"] = r.threads;
+      row["strategy"] = r.strategy;
+      if (const auto it = s.traces.find(r.variant); it != s.traces.end()) row["trace"] = it->second;
+      variants.push_back(std::move(row));
+    }
+    scenarios.push_back({{"scenario", s.scenario.name},
+                         {"path", s.scenario.path},
+                         {"params", s.scenario.params},
+                         {"sha256", s.sha256},
+                         {"content", s.scenario.json},
+                         {"strategy", s.strategy},
+                         {"seeds", {s.seed_begin, s.seed_end}},
+                         {"variants", std::move(variants)}});
+  }
+  return {{kFormatKey, kFormatVersion},
+          {"tool", report.tool},
+          {"params", report.param_specs},
+          {"shard", report.shard ? json(*report.shard) : json(nullptr)},
+          {"partial", report.partial},
+          {"scenarios", std::move(scenarios)}};
+}
+
+void write_report(const SweepReport& report, const std::string& path) {
+  sim::write_file_atomically(path, report_json(report).dump(2) + "\n");
+}
+
+SweepReport read_report(const std::string& path) {
+  const json doc = sim::read_json_file(path);
+  const sim::JsonIn in(doc, path);
+  if (!doc.is_object() || !doc.contains(kFormatKey))
+    in.error(std::string("not a kvmsim sweep report (no \"") + kFormatKey +
+             "\"; write one with kvmsim sweep --report)");
+  in.expect_object({kFormatKey, "tool", "params", "shard", "partial", "scenarios"});
+  if (in.at(kFormatKey).u64() != kFormatVersion)
+    in.at(kFormatKey).error(fmt::format("format version {} is not the one this kvmsim reads ({})",
+                                        in.at(kFormatKey).u64(), kFormatVersion));
+  SweepReport report;
+  report.tool = in.at("tool").str();
+  for (const auto& spec : in.at("params").items()) report.param_specs.push_back(spec.str());
+  if (!doc.at("shard").is_null()) {
+    report.shard = in.at("shard").str();
+    try {
+      parse_shard(*report.shard);
+    } catch (const sim::InputError& e) {
+      in.at("shard").error(e.what());
+    }
+  }
+  report.partial = in.at("partial").boolean();
+  for (const sim::JsonIn& sc : in.at("scenarios").items()) {
+    sc.expect_object({"scenario", "path", "params", "sha256", "content", "strategy", "seeds",
+                      "variants"});
+    ScenarioSweep s;
+    const sim::JsonIn content = sc.at("content");
+    s.scenario = model::parse_scenario(content.raw(), path + "#" + content.pointer());
+    s.scenario.path = sc.at("path").str();
+    s.sha256 = sc.at("sha256").str();
+    if (s.sha256 != sim::scenario_sha256(content.raw()))
+      sc.at("sha256").error("is not the SHA-256 of the scenario content");
+    if (sc.at("scenario").str() != s.scenario.name)
+      sc.at("scenario").error("is not the name in the scenario content");
+    s.strategy = sc.at("strategy").str();
+    const sim::JsonIn seeds = sc.at("seeds");
+    s.seed_begin = seeds.at(size_t{0}).u64();
+    s.seed_end = seeds.at(1).u64();
+    if (seeds.raw().size() != 2 || s.seed_begin > s.seed_end)
+      seeds.error("expected [first, last] seeds");
+    for (const sim::JsonIn& v : sc.at("variants").items()) {
+      s.variants.push_back(read_result(v));
+      const model::SweepResult& r = s.variants.back();
+      if (expectation_of(s.scenario, r.variant).verdict() != r.expected)
+        v.at("expected").error("is not what the scenario content expects");
+      for (const auto& [a, b] : r.seeds)
+        if (a < s.seed_begin || b > s.seed_end) v.at("covered").error("seeds outside \"seeds\"");
+      if (v.has("trace")) s.traces[r.variant] = v.at("trace").str();
+    }
+    report.scenarios.push_back(std::move(s));
+  }
+  return report;
+}
+
+void check_same_sweep(const SweepReport& report, const SweepReport& other,
+                      const std::string& path) {
+  const auto check = [&](bool same, const std::string& pointer, const std::string& what) {
+    if (!same) differs(path, pointer, what);
+  };
+  check(other.tool == report.tool, "/tool",
+        fmt::format("'{}', not '{}' as the sweep it is combined with", other.tool, report.tool));
+  check(other.param_specs == report.param_specs, "/params",
+        "other --param options than the sweep it is combined with");
+  check(other.scenarios.size() == report.scenarios.size(), "/scenarios",
+        fmt::format("{} scenario runs, not {} as the sweep it is combined with",
+                    other.scenarios.size(), report.scenarios.size()));
+  for (size_t i = 0; i < report.scenarios.size(); ++i) {
+    const ScenarioSweep& a = report.scenarios[i];
+    const ScenarioSweep& b = other.scenarios[i];
+    const std::string at = fmt::format("/scenarios/{}", i);
+    check(a.scenario.name == b.scenario.name && a.scenario.params == b.scenario.params,
+          at + "/scenario",
+          fmt::format("scenario {} [{}], not {} [{}]", b.scenario.name,
+                      params_text(b.scenario.params), a.scenario.name,
+                      params_text(a.scenario.params)));
+    check(a.sha256 == b.sha256, at + "/sha256",
+          "the scenario " + a.scenario.name + " has other content (file changed?)");
+    check(a.strategy == b.strategy, at + "/strategy",
+          fmt::format("strategy '{}', not '{}'", b.strategy, a.strategy));
+    check(a.seed_begin == b.seed_begin && a.seed_end == b.seed_end, at + "/seeds",
+          fmt::format("seeds {}..{}, not {}..{}", b.seed_begin, b.seed_end, a.seed_begin,
+                      a.seed_end));
+    check(a.variants.size() == b.variants.size(), at + "/variants",
+          fmt::format("{} variants, not {}", b.variants.size(), a.variants.size()));
+    for (size_t j = 0; j < a.variants.size(); ++j) {
+      const std::string row = fmt::format("{}/variants/{}", at, j);
+      check(a.variants[j].variant == b.variants[j].variant, row + "/variant",
+            fmt::format("variant {}, not {}", b.variants[j].variant, a.variants[j].variant));
+      check(a.variants[j].strategy == b.variants[j].strategy, row + "/strategy",
+            fmt::format("strategy '{}', not '{}'", b.variants[j].strategy,
+                        a.variants[j].strategy));
+    }
+  }
+}
+
+void merge_reports(SweepReport& report, const SweepReport& other, const std::string& path) {
+  check_same_sweep(report, other, path);
+  for (size_t i = 0; i < report.scenarios.size(); ++i) {
+    ScenarioSweep& a = report.scenarios[i];
+    const ScenarioSweep& b = other.scenarios[i];
+    for (size_t j = 0; j < a.variants.size(); ++j) {
+      model::SweepResult& r = a.variants[j];
+      const model::SweepResult& more = b.variants[j];
+      model::SeedIntervals both = r.seeds;
+      for (const auto& [lo, hi] : more.seeds)
+        if (!model::add_seeds(both, lo, hi))
+          differs(path, fmt::format("/scenarios/{}/variants/{}/covered", i, j),
+                  fmt::format("seeds {} of {} at {} are in another report too",
+                              model::seeds_text({{lo, hi}}), a.scenario.name, r.variant));
+      // The first failure's trace comes from the report that found it.
+      const auto trace = b.traces.find(r.variant);
+      if (more.first_failing_seed && trace != b.traces.end() &&
+          *more.first_failing_seed < r.first_failing_seed.value_or(UINT64_MAX))
+        a.traces[r.variant] = trace->second;
+      model::merge(r, more, expectation_of(a.scenario, r.variant));
+    }
+  }
+  report.partial = report.partial || other.partial;
+  if (report.shard != other.shard) report.shard.reset();
+}
+
+SweepPrinter::SweepPrinter(OutputFormat format, const std::vector<std::string>& param_specs,
+                           std::optional<std::string> shard)
+    : format_(format), shard_(std::move(shard)), grid_(param_grid(param_specs)) {}
+
+void SweepPrinter::add(const ScenarioSweep& s) {
+  json j = scenario_json(s);
+  for (const auto& r : s.variants) all_ok_ = all_ok_ && r.ok && r.nondeterministic == 0;
+  if (format_ == OutputFormat::text) {
+    print_table(s, planned_seeds(s, shard_));
+    std::fflush(stdout);
+  } else {
+    for (const auto& r : s.variants)
+      if (r.first_nondeterministic) print_nondeterminism(stderr, r);
+  }
+  group_.push_back(j);
+  if (group_.size() == grid_.size()) {
+    if (grid_.size() > 1 && format_ == OutputFormat::text) print_growth(grid_, group_);
+    group_.clear();
+  }
+  reports_.push_back(std::move(j));
+}
+
+int SweepPrinter::finish(const SweepReport& report, bool interrupted,
+                         const std::optional<std::string>& junit) {
+  uint64_t done = 0, planned = 0;
+  for (const ScenarioSweep& s : report.scenarios)
+    for (const auto& r : s.variants) {
+      done += r.executions;
+      planned += model::count_seeds(planned_seeds(s, report.shard));
+    }
+  // Instead of the verdict line: the verdict of a part is no verdict.
+  std::string unfinished;
+  if (interrupted)
+    unfinished = fmt::format("INTERRUPTED: partial report ({} of {} executions)", done, planned);
+  else if (done < planned)
+    unfinished = fmt::format("INCOMPLETE: {} of {} executions (see MISSING above)", done, planned);
+  if (format_ == OutputFormat::matrix)
+    print_matrix(reports_);
+  else if (format_ == OutputFormat::json)
+    fmt::print("{}\n", (reports_.size() == 1 ? reports_[0] : reports_).dump(2));
+  else if (unfinished.empty())
+    fmt::print("{}\n", all_ok_ ? "all scenarios as expected" : "UNEXPECTED verdict");
+  if (!unfinished.empty())
+    fmt::print(format_ == OutputFormat::text ? stdout : stderr, "{}\n", unfinished);
+  if (junit) write_junit(reports_, *junit);
+  if (interrupted) return kInterruptedExit;
+  return all_ok_ && unfinished.empty() ? 0 : 1;
+}
+
+}  // namespace kvmsim
