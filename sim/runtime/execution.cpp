@@ -143,7 +143,9 @@ void Execution::record(const char* op, const Object* object, std::string value,
 
 void Execution::run_thread(ThreadId t) {
   try {
-    threads_[t].body();
+    // A thread first started while the execution unwinds has nothing to
+    // undo: running its body would take decisions after the verdict.
+    if (!aborting_) threads_[t].body();
   } catch (const Abort&) {
     pool_->forget_unwound_frames(t);
   } catch (const std::exception& e) {
