@@ -282,6 +282,9 @@ TEST_CASE("PCT coverage, computed by hand") {
   CHECK(sim::describe(two) ==
         "PCT depth 2: n=2 threads, k=10 steps: each execution finds a given depth-2 bug with "
         "probability >= 1/(n*k) = 0.05; over 2 executions >= 0.0975");
+  CHECK(sim::describe(sim::pct_coverage(2, 2, 10, 11, 2)).find(
+            "(for bugs whose ordering step falls within the first 10 steps; executions ran up to "
+            "11 steps)") != std::string::npos);
   CHECK(sim::describe(one).find(">= 1/n = 0.25; over 3 executions >= 0.578") !=
         std::string::npos);
 }

@@ -11,8 +11,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fmt/format.h>
+
+#include "model/exploration.hpp"
 #include "model/scenario.hpp"
+#include "model/simulation.hpp"
 #include "model/sweep.hpp"
+#include "model/variants.hpp"
+#include "sim/strategy/pct_coverage.hpp"
+#include "sim/strategy/pct_strategy.hpp"
 #include "test_util.hpp"
 
 namespace {
@@ -190,7 +197,7 @@ TEST_CASE("--jobs: every number of OS threads gives the same result") {
   const ProcessResult j3 = kvmsim({"sweep", scenarios_dir(), "--seeds", "0..99", "-j", "3"}, dir);
   CHECK(j1.exit_code == j3.exit_code);
   CHECK(j1.out == j3.out);
-  CHECK(contains(j1.out, "covered:"));
+  CHECK(contains(j1.out, "covered at every variant: seeds 0..99 (100 executions, random)"));
 }
 
 TEST_CASE("shards merged print exactly what one run prints") {
@@ -240,7 +247,7 @@ TEST_CASE("a shard's report and text say what it covered") {
                                  dir);
   CHECK(r.exit_code == 0);
   // 10 seeds in 4 shards: shard 2 is 2..4 (see the shard arithmetic above).
-  CHECK(contains(r.out, "v3.17             seeds 2..4 (3 executions, random)"));
+  CHECK(contains(r.out, "covered at every variant: seeds 2..4 (3 executions, random)"));
   const json j = json::parse(testutil::read_file(dir.file("r.json")));
   CHECK(j.at("shard") == "2/4");
   CHECK(j.at("partial") == false);
@@ -447,4 +454,30 @@ TEST_CASE("GNU parallel over 4 shards, merged: byte-identical to one run") {
   for (const char* k : {"1", "2", "3", "4"})
     CHECK(testutil::fs::exists(dir.file("out/shard-" + std::string(k) + ".json")));
   CHECK(testutil::fs::exists(dir.file("out/merged.json")));
+}
+
+TEST_CASE("a PCT sweep states its guarantee from the threads, K and executions") {
+  const model::Scenario sc = model::load_scenario(testutil::scenario_path());
+  const model::Variant& v = model::find_variant("v3.16");
+  // Independently of the sweep: the calibrated strategy, and the longest of
+  // its executions over the seeds the sweep runs.
+  const auto pct = model::make_scenario_strategy(sc, v, "pct:2");
+  const auto spec = sim::parse_pct_spec(pct->name());
+  REQUIRE(spec);
+  REQUIRE(spec->steps);
+  model::Simulation simulation(sc, v, *pct, false);
+  uint64_t longest = 0;
+  for (uint64_t seed = 0; seed <= 99; ++seed) longest = std::max(longest, simulation.run(seed).steps);
+  const std::string expected =
+      sim::describe(sim::pct_coverage(2, static_cast<uint32_t>(sc.threads.size()), *spec->steps,
+                                      longest, 100));
+  TempDir dir;
+  const ProcessResult r = kvmsim({"sweep", testutil::scenario_path(), "--seeds", "0..99",
+                                  "--variant", "v3.16", "--strategy", "pct:2"},
+                                 dir);
+  CAPTURE(r.out);
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.out, fmt::format("seeds 0..99 (100 executions, {})", pct->name())));
+  CHECK(contains(r.out, expected));
+  CHECK(contains(r.out, "n=3 threads"));
 }

@@ -34,9 +34,10 @@ std::string describe(const PctCoverage& c) {
   // never a change point.
   if (c.depth > 1 && c.max_steps_seen > c.steps)
     line += fmt::format(
-        " (for bugs whose {} ordering steps fall within the first {} steps; executions ran up "
-        "to {} steps)",
-        c.depth - 1, c.steps, c.max_steps_seen);
+        " (for bugs whose {} within the first {} steps; executions ran up to {} steps)",
+        c.depth == 2 ? std::string("ordering step falls")
+                     : fmt::format("{} ordering steps fall", c.depth - 1),
+        c.steps, c.max_steps_seen);
   return line;
 }
 

@@ -285,11 +285,18 @@ void print_table(const ScenarioSweep& s, const model::SeedIntervals& planned) {
   }
   // Set off by a blank line: the table above is pasted into the README as
   // printed, and stays the same.
-  fmt::print("\ncovered:\n");
-  for (const auto& r : s.variants) {
-    const std::vector<std::string> lines = coverage_lines(r, planned);
-    fmt::print("  {:<{}} {}\n", r.variant, w, lines[0]);
-    for (size_t i = 1; i < lines.size(); ++i) fmt::print("  {:<{}} {}\n", "", w, lines[i]);
+  std::vector<std::vector<std::string>> coverage;
+  for (const auto& r : s.variants) coverage.push_back(coverage_lines(r, planned));
+  // Usually every variant ran the same seeds the same way: say it once.
+  if (std::all_of(coverage.begin(), coverage.end(), [&](const auto& c) { return c == coverage[0]; })) {
+    fmt::print("\ncovered at every variant: {}\n", coverage[0][0]);
+    for (size_t i = 1; i < coverage[0].size(); ++i) fmt::print("  {}\n", coverage[0][i]);
+  } else {
+    fmt::print("\ncovered:\n");
+    for (size_t v = 0; v < coverage.size(); ++v) {
+      fmt::print("  {:<{}} {}\n", s.variants[v].variant, w, coverage[v][0]);
+      for (size_t i = 1; i < coverage[v].size(); ++i) fmt::print("  {:<{}} {}\n", "", w, coverage[v][i]);
+    }
   }
   for (const auto& r : s.variants)
     if (r.first_nondeterministic) print_nondeterminism(stdout, r);
