@@ -481,3 +481,13 @@ TEST_CASE("a PCT sweep states its guarantee from the threads, K and executions")
   CHECK(contains(r.out, expected));
   CHECK(contains(r.out, "n=3 threads"));
 }
+
+TEST_CASE("the README's first sweep is what kvmsim prints") {
+  TempDir dir;
+  const ProcessResult r = testutil::run_process(
+      {testutil::kvmsim_bin(), "sweep", testutil::kScenarioRel}, dir, testutil::source_root());
+  CHECK(r.exit_code == 0);
+  const std::string readme = testutil::read_file(testutil::source_root() + "/README.md");
+  CHECK(contains(readme, std::string("$ kvmsim sweep ") + testutil::kScenarioRel + "\n" + r.out +
+                             "```"));
+}
