@@ -1,1 +1,40 @@
-// placeholder: being written
+#include "model/explore.hpp"
+
+#include <memory>
+#include <stdexcept>
+
+#include "model/simulation.hpp"
+#include "sim/strategy/replay_strategy.hpp"
+
+namespace model {
+
+std::string explore_strategy_name(const sim::SearchOptions& options) {
+  std::string name = "explore:";
+  name += options.preemption_bound == sim::kUnbounded ? std::string("unbounded")
+                                                      : std::to_string(options.preemption_bound);
+  return name;
+}
+
+ExploreResult explore(const Scenario& scenario, const Variant& variant,
+                      const sim::SearchOptions& options, const std::string& tool) {
+  // The search hands the same strategy to every execution, so one
+  // Simulation (its threads and fiber stacks) serves them all.
+  std::unique_ptr<Simulation> simulation;
+  const auto run_one = [&](sim::Strategy& strategy) {
+    if (!simulation) simulation = std::make_unique<Simulation>(scenario, variant, strategy, false);
+    return simulation->run(0);
+  };
+  ExploreResult r{sim::explore(run_one, options), std::nullopt};
+  if (!r.search.failing) return r;
+  // Determinism makes the recorded re-run the same execution.
+  sim::ReplayStrategy replay(r.search.failing_schedule);
+  Simulation recorded(scenario, variant, replay, true);
+  const sim::Outcome out = recorded.run(0);
+  if (replay.diverged_at() || out.violation != r.search.failing->violation)
+    throw std::logic_error("explore: the failing schedule did not fail the same way when recorded");
+  r.trace = recorded.trace(0, tool);
+  r.trace->strategy = explore_strategy_name(options);
+  return r;
+}
+
+}  // namespace model

@@ -1,9 +1,139 @@
-#include <stdexcept>
+#include <chrono>
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "args.hpp"
 #include "commands.hpp"
+#include "model/explore.hpp"
+#include "model/scenario.hpp"
+#include "sim/json_input.hpp"
 
 namespace kvmsim {
 
-int cmd_explore(const ExploreArgs&) { throw std::runtime_error("kvmsim explore: not implemented yet"); }
+namespace {
+
+struct Run {
+  std::string thread;
+  uint64_t count;
+};
+
+// The schedule as runs of one thread: "updater x12, vcpu0 x3, ...".
+std::vector<Run> thread_runs(const std::vector<sim::ThreadId>& schedule,
+                             const model::Scenario& scenario) {
+  std::vector<Run> runs;
+  for (size_t i = 0; i < schedule.size(); ++i) {
+    if (i > 0 && schedule[i] == schedule[i - 1]) {
+      ++runs.back().count;
+    } else {
+      runs.push_back(Run{scenario.threads.at(schedule[i]).name, 1});
+    }
+  }
+  return runs;
+}
+
+std::string runs_text(const std::vector<Run>& runs) {
+  std::string s;
+  for (const Run& r : runs) s += fmt::format("{}{} x{}", s.empty() ? "" : ", ", r.thread, r.count);
+  return s;
+}
+
+std::string plural(uint64_t n, const char* word) {
+  return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
+}
+
+nlohmann::json to_json(const ExploreArgs& args, const model::Scenario& scenario,
+                       const model::ExploreResult& r) {
+  const sim::SearchResult& s = r.search;
+  nlohmann::json j{{"scenario", scenario.name},
+                   {"path", scenario.path},
+                   {"variant", args.variant},
+                   {"preemption_bound", args.preemptions},
+                   {"reduction", args.reduction},
+                   {"schedules", s.schedules},
+                   {"pruned", s.pruned},
+                   {"complete", s.complete},
+                   {"max_depth", s.max_depth}};
+  if (!scenario.params.empty()) j["params"] = scenario.params;
+  if (args.max_schedules) j["max_schedules"] = *args.max_schedules;
+  j["verdict"] = sim::violation_to_json(s.failing ? s.failing->violation : std::nullopt);
+  if (s.failing) {
+    j["preemptions"] = s.failing->preemptions;
+    j["steps"] = s.failing->steps;
+    j["schedule"] = s.failing_schedule;
+    nlohmann::json runs = nlohmann::json::array();
+    for (const Run& run : thread_runs(s.failing_schedule, scenario))
+      runs.push_back({{"thread", run.thread}, {"count", run.count}});
+    j["runs"] = runs;
+    if (args.trace) j["trace"] = *args.trace;
+  }
+  return j;
+}
+
+void print_human(const ExploreArgs& args, const model::Scenario& scenario,
+                 const model::ExploreResult& r, double seconds) {
+  const sim::SearchResult& s = r.search;
+  const bool reduced = args.reduction != "none";
+  const std::string pruned =
+      reduced ? fmt::format("{} pruned as equivalent by sleep sets", s.pruned) : "no reduction";
+  const std::string bound = fmt::format("at most {}", plural(args.preemptions, "preemption"));
+  fmt::print("scenario {}  variant {}{}{}  explore: {}, reduction {}\n", scenario.name,
+             args.variant, scenario.params.empty() ? "" : "  ", params_text(scenario.params), bound,
+             args.reduction);
+  if (s.failing) {
+    const sim::Violation& v = *s.failing->violation;
+    fmt::print("verdict: VIOLATION {} at step {} in {}: {}\n", v.kind, v.step,
+               v.thread < scenario.threads.size() ? scenario.threads[v.thread].name : "-",
+               v.message);
+    fmt::print("found after {} ({}) in {:.1f} s\n", plural(s.schedules, "schedule"), pruned,
+               seconds);
+    fmt::print("preemptions: {}  steps: {}\n", s.failing->preemptions, s.failing->steps);
+    fmt::print("schedule: {}\n", runs_text(thread_runs(s.failing_schedule, scenario)));
+    if (args.trace) fmt::print("\ntrace written to {}\nreplay it: kvmsim replay {}\n", *args.trace,
+                               *args.trace);
+    return;
+  }
+  if (s.complete) {
+    fmt::print("no violation in all {} with {} ({})\n", plural(s.schedules, "schedule"), bound,
+               pruned);
+  } else {
+    fmt::print("no violation in the {} explored ({})\n", plural(s.schedules, "schedule"), pruned);
+  }
+  fmt::print("in {:.1f} s (deepest schedule: {} decisions)\n", seconds, s.max_depth);
+  if (!s.complete)
+    fmt::print("INCOMPLETE: stopped after {} (--max-schedules); schedules with {} remain "
+               "unexplored\n",
+               plural(s.schedules, "schedule"), bound);
+}
+
+}  // namespace
+
+// Exit status: 0 every schedule within the bound ran clean, 1 a violation,
+// 4 stopped by --max-schedules before any violation.
+int cmd_explore(const ExploreArgs& args) {
+  if (args.max_schedules && *args.max_schedules == 0)
+    throw sim::InputError("--max-schedules: must be at least 1");
+  const std::vector<model::ParamValues> params = param_grid(args.params);
+  if (params.size() != 1) throw sim::InputError("--param: explore takes one value per parameter");
+  const model::Scenario scenario = model::load_scenario(args.scenario, params.front());
+  const model::Variant& variant = model::find_variant(args.variant);
+  sim::SearchOptions options;
+  options.preemption_bound = args.preemptions;
+  options.max_schedules = args.max_schedules;
+  options.reduction = args.reduction != "none";
+
+  const auto start = std::chrono::steady_clock::now();
+  const model::ExploreResult r = model::explore(scenario, variant, options, kTool);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (r.trace && args.trace) sim::write_trace(*r.trace, *args.trace);
+  if (args.json) {
+    fmt::print("{}\n", to_json(args, scenario, r).dump(2));
+  } else {
+    print_human(args, scenario, r, seconds);
+  }
+  if (r.search.failing) return 1;
+  return r.search.complete ? 0 : 4;
+}
 
 }  // namespace kvmsim
