@@ -140,14 +140,21 @@ void Simulation::run_thread(size_t i) {
         // `count` faults (or walks); with `until`, round after round over
         // the same gfns until that thread finished (a zapped page is
         // faulted in again).
-        do {
+        for (;;) {
           for (uint64_t k = 0; k < op.count && !(op.until && exited_[op.thread]->done()); ++k) {
             if (op.kind == Op::Kind::fault_in_shadow_page)
               kvm_mmu_fault_in_shadow_page(vcpu_of_thread_[i], op.gfn + k, op.level);
             else
               walk_shadow_page_lockless(vcpu_of_thread_[i], op.gfn + k);
           }
-        } while (op.until && !exited_[op.thread]->done());
+          if (!op.until || exited_[op.thread]->done()) break;
+          // Another round cannot end the loop before that thread runs: a
+          // yield, so that a strategy that keeps the running thread
+          // (explore's non-preemptive schedules, PCT) does not spin here
+          // to the step bound.
+          exec_.point(sim::Label(exited_[op.thread].get(), "vcpu_run", sim::Access::read),
+                      /*yielding=*/true);
+        }
         break;
       case Op::Kind::flush_shadow_all:
         exec_.note("kvm_arch_flush_shadow_all", "every shadow page zapped ({} in use)",
