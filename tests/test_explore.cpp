@@ -295,6 +295,40 @@ TEST_CASE("finds a violation, with its schedule, at the first bound that allows 
   }
 }
 
+// Two threads spin until a third sets a flag. A spin iteration costs no
+// preemption, so without fairness the search would also run the schedules
+// in which the spinners hand the CPU to each other for ever, each ending at
+// the step bound. With it (a thread that yielded waits until the others
+// have run), every schedule ends, and at K = 0 the search is complete and
+// clean. The spinners' flag loads are the only steps before the setter
+// runs, so the count is small and every run is bounded.
+TEST_CASE("spinning threads: the search is fair and never runs into the step bound") {
+  const auto run_one = [](sim::Strategy& strategy) {
+    sim::Execution ex(strategy, sim::ExecutionOptions{500, false});
+    sim::Shared<int> flag("flag");
+    const auto spinner = [&] {
+      while (flag.load("spin") == 0) sim::Execution::current().point({}, /*yielding=*/true);
+    };
+    ex.spawn("spin0", 0, spinner);
+    ex.spawn("spin1", 1, spinner);
+    ex.spawn("setter", 2, [&] { flag.store(1, "set"); });
+    return ex.run(0);
+  };
+  for (bool reduction : {false, true})
+    for (uint64_t k : {0, 1, 2}) {
+      CAPTURE(reduction);
+      CAPTURE(k);
+      SearchOptions o;
+      o.reduction = reduction;
+      o.preemption_bound = k;
+      o.max_schedules = 100000;
+      const SearchResult r = sim::explore(run_one, o);
+      CHECK(r.complete);
+      CHECK_FALSE(r.failing);
+      CHECK(r.schedules > 0);
+    }
+}
+
 // --- kvmsim explore on a real scenario -----------------------------------
 
 namespace {

@@ -23,6 +23,7 @@ class DfsStrategy final : public Strategy {
     schedule_.clear();
     preemptions_ = 0;
     redundant_ = false;
+    waits_.clear();
   }
 
   ThreadId pick(const Decision& d) override {
@@ -32,6 +33,13 @@ class DfsStrategy final : public Strategy {
       Node& prev = stack_[i - 1];
       prev.cont = d.current == prev.chosen().thread && !d.yielding;
     }
+    if (waits_.empty()) waits_.resize(d.next.size());
+    if (d.yielding && d.current != kNoThread) {
+      std::vector<ThreadId>& w = waits_[d.current];
+      w.clear();
+      for (ThreadId u : d.runnable)
+        if (u != d.current) w.push_back(u);
+    }
     ThreadId t;
     if (redundant_) {
       t = without_preemption(d);
@@ -40,6 +48,7 @@ class DfsStrategy final : public Strategy {
     } else {
       t = extend(d);
     }
+    for (std::vector<ThreadId>& w : waits_) w.erase(std::remove(w.begin(), w.end(), t), w.end());
     schedule_.push_back(t);
     return t;
   }
@@ -117,11 +126,21 @@ class DfsStrategy final : public Strategy {
     const uint64_t budget = options_.preemption_bound - preemptions_;
     const bool can_go_on = d.current != kNoThread && !d.yielding;
     if (can_go_on) n.choices.push_back(Choice{d.current, 0});
-    for (ThreadId t : d.runnable) {
-      if (t == d.current) continue;
+    for (ThreadId t : others_in_turn(d)) {
       const uint8_t cost = can_go_on ? 1 : 0;
       if (cost <= budget) n.choices.push_back(Choice{t, cost});
     }
+    // Fairness (Musuvathi and Qadeer, "Fair stateless model checking",
+    // PLDI 2008): a thread that yielded does not run again before the
+    // threads that could run when it yielded have run (or cannot run now).
+    // Without it, the search explores schedules in which two spinning
+    // threads hand the CPU to each other for ever: free of preemptions, and
+    // each ending at the step bound although no real scheduler would keep
+    // the third thread from running.
+    std::vector<Choice> fair;
+    for (const Choice& c : n.choices)
+      if (!waiting(d, c.thread)) fair.push_back(c);
+    if (!fair.empty()) n.choices = std::move(fair);
     // A spinning thread that is the only one runnable spins on.
     if (n.choices.empty()) n.choices.push_back(Choice{d.current, 0});
     if (options_.reduction && !stack_.empty()) inherit_sleep(stack_.back(), n);
@@ -157,13 +176,32 @@ class DfsStrategy final : public Strategy {
                                std::to_string(s.thread) + " changed while it did not run");
   }
 
+  // Does t still owe a turn to a thread it yielded to, which could run now?
+  bool waiting(const Decision& d, ThreadId t) const {
+    return std::any_of(waits_[t].begin(), waits_[t].end(), [&](ThreadId u) {
+      return std::binary_search(d.runnable.begin(), d.runnable.end(), u);
+    });
+  }
+
+  // The runnable threads other than the current one, starting with the one
+  // after it in id order, round the circle: a spinning thread hands the
+  // turn on rather than back, so two threads spinning on a third let it
+  // run (the first schedule of a search is fair).
+  static std::vector<ThreadId> others_in_turn(const Decision& d) {
+    std::vector<ThreadId> order;
+    const auto after = std::upper_bound(d.runnable.begin(), d.runnable.end(), d.current);
+    for (auto it = after; it != d.runnable.end(); ++it) order.push_back(*it);
+    for (auto it = d.runnable.begin(); it != after; ++it)
+      if (*it != d.current) order.push_back(*it);
+    return order;
+  }
+
   // The choice that costs no preemption: the current thread, else (spinning,
-  // blocked, finished) the lowest other runnable one.
+  // blocked, finished) the next other runnable one in turn.
   ThreadId without_preemption(const Decision& d) const {
     if (d.current != kNoThread && !d.yielding) return d.current;
-    for (ThreadId t : d.runnable)
-      if (t != d.current) return t;
-    return d.current;
+    const std::vector<ThreadId> others = others_in_turn(d);
+    return others.empty() ? d.current : others.front();
   }
 
   const SearchOptions& options_;
@@ -171,6 +209,8 @@ class DfsStrategy final : public Strategy {
   std::vector<ThreadId> schedule_;
   uint64_t preemptions_ = 0;
   bool redundant_ = false;
+  // Per thread: the threads it yielded to that have not run since.
+  std::vector<std::vector<ThreadId>> waits_;
 };
 
 }  // namespace
