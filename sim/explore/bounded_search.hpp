@@ -13,8 +13,14 @@
 //   the only runnable one; switching away costs nothing. With d.current ==
 //   kNoThread (start, blocked, finished) every runnable thread, at no cost.
 //   Otherwise the current thread (no cost), then every other thread (one
-//   preemption each). Choices are explored in that order, then by thread id,
-//   so schedules with fewer preemptions come first.
+//   preemption each). Choices are explored in that order, the others from
+//   the thread after the current one round the circle of ids, so schedules
+//   with fewer preemptions come first.
+// - Fair schedules only (Musuvathi & Qadeer, "Fair stateless model
+//   checking", PLDI 2008): a thread that yielded is not a choice until the
+//   threads that could run when it yielded have run or cannot run now. A
+//   spin-loop iteration changes nothing, so this loses no behaviour; it
+//   keeps spinning threads from handing the CPU to each other for ever.
 // - A schedule: one complete execution, as the thread chosen at each decision.
 //
 // Sleep sets, and why plain sleep sets are unsound here. After choice t has
