@@ -22,12 +22,20 @@ struct FirstViolationParams {
 // One row per scenario file and variant with an expected violation: for
 // each randomized strategy the median and 90th percentile of the executions
 // up to and including the first expected violation over the seed ranges
-// (null beyond the cap), and for each preemption bound the schedules the
-// exhaustive search ran before its first violation.
+// (null beyond the cap), and for each preemption bound the executions the
+// exhaustive search ran (schedules and pruned ones) up to its first
+// violation: one deterministic number, given as both median and p90.
 nlohmann::json first_violation_table(const std::vector<std::string>& scenario_files,
                                      const FirstViolationParams& p);
 
 // The same as a Markdown table, for a closing note or the README.
 std::string first_violation_markdown(const nlohmann::json& table);
+
+// What proving the fixed states clean costs: for every scenario and variant
+// expected clean, the bounded exhaustive search at each bound (schedules,
+// pruned executions, complete or not, wall time).
+nlohmann::json explore_cost_table(const std::vector<std::string>& scenario_files,
+                                  const std::vector<unsigned>& bounds, uint64_t max_schedules);
+std::string explore_cost_markdown(const nlohmann::json& rows);
 
 }  // namespace bench
