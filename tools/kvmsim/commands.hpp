@@ -1,6 +1,8 @@
 // The kvmsim subcommands. Each returns the process exit status:
 // 0 as expected / no violation, 1 unexpected verdict / violation / replay
-// mismatch, 2 bad input.
+// mismatch or divergence, 2 bad input; explore: 4 when --max-schedules
+// stopped it before it was complete; sweep: 130 when interrupted (the
+// partial report is written). main() turns any other failure into 3.
 #pragma once
 
 #include <optional>
