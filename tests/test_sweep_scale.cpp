@@ -491,3 +491,29 @@ TEST_CASE("the README's first sweep is what kvmsim prints") {
   CHECK(contains(readme, std::string("$ kvmsim sweep ") + testutil::kScenarioRel + "\n" + r.out +
                              "```"));
 }
+
+// The deterministic outputs pasted in the README's section on exploring
+// (explore's own output carries a wall time, so it is checked in
+// test_explore instead).
+TEST_CASE("the README's exploring section shows what kvmsim prints") {
+  TempDir dir;
+  const std::string readme = testutil::read_file(testutil::source_root() + "/README.md");
+  const std::string min = dir.file("min.json");
+  const std::vector<std::pair<std::vector<std::string>, std::string>> commands = {
+      {{"sweep", testutil::kScenarioRel, "--strategy", "pct:3", "--variant", "v3.16"}, ""},
+      {{"minimize", testutil::kTraceRel, "-o", min}, "min.json"},
+      {{"bisect", "scenarios/e1359e2beb8b-stale-mmio-spte-after-wrap.json"}, ""},
+  };
+  for (const auto& [args, shown_output] : commands) {
+    std::vector<std::string> argv{testutil::kvmsim_bin()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const ProcessResult r = testutil::run_process(argv, dir, testutil::source_root());
+    std::string out = r.out;
+    // The README names the output file as a user would type it.
+    if (!shown_output.empty())
+      for (size_t at; (at = out.find(min)) != std::string::npos;)
+        out.replace(at, min.size(), shown_output);
+    INFO("regenerate the README block for: kvmsim " << args[0]);
+    CHECK(contains(readme, out));
+  }
+}
