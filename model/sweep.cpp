@@ -258,6 +258,14 @@ bool meets(const SweepResult& result, const Expectation& expectation) {
   return result.broken_relations.empty();
 }
 
+std::string violations_text(const SweepResult& r) {
+  if (r.violations.empty()) return "-";
+  std::string s;
+  for (const auto& [kind, n] : r.violations)
+    s += fmt::format("{}{}: {}", s.empty() ? "" : ", ", kind, n);
+  return s;
+}
+
 std::string metrics_text(const std::map<std::string, MetricRange>& metrics) {
   std::string s;
   for (const auto& [name, r] : metrics)

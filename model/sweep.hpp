@@ -114,6 +114,9 @@ SweepResult sweep_variant(const Scenario& scenario, const Expectation& expectati
 // every execution.
 bool meets(const SweepResult& result, const Expectation& expectation);
 
+// "kind: count" per violation kind, comma separated; "-" if none.
+std::string violations_text(const SweepResult& r);
+
 // "name=v" or "name=min..max" per metric, space separated; "-" if none.
 std::string metrics_text(const std::map<std::string, MetricRange>& metrics);
 

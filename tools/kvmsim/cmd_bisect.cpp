@@ -13,14 +13,6 @@ namespace kvmsim {
 
 namespace {
 
-std::string violations_text(const model::SweepResult& r) {
-  if (r.violations.empty()) return "-";
-  std::string s;
-  for (const auto& [kind, n] : r.violations)
-    s += fmt::format("{}{}: {}", s.empty() ? "" : ", ", kind, n);
-  return s;
-}
-
 nlohmann::json commits_json(const model::Variant& v) {
   nlohmann::json j = nlohmann::json::array();
   for (const auto& c : v.commits) j.push_back({{"id", c.id}, {"title", c.title}});
@@ -73,7 +65,7 @@ void print_table(const model::Bisection& b) {
     const model::BisectStep& s = b.steps[i];
     if (s.not_modeled.empty()) {
       fmt::print("{:<{}} {:>10}  {}\n", s.variant->name, w, s.result.executions,
-                 violations_text(s.result));
+                 model::violations_text(s.result));
       ++i;
       continue;
     }

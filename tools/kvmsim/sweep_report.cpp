@@ -131,14 +131,6 @@ model::SweepResult read_result(const sim::JsonIn& in) {
 
 // --- text --------------------------------------------------------------------
 
-std::string violations_text(const model::SweepResult& r) {
-  if (r.violations.empty()) return "-";
-  std::string s;
-  for (const auto& [kind, n] : r.violations)
-    s += fmt::format("{}{}: {}", s.empty() ? "" : ", ", kind, n);
-  return s;
-}
-
 // " --param a=1 --param b=2" for a kvmsim run command line.
 std::string param_options(const model::ParamValues& params) {
   std::string s;
@@ -264,7 +256,7 @@ void print_table(const ScenarioSweep& s, const model::SeedIntervals& planned) {
   std::vector<std::string> repro;
   for (const auto& r : s.variants) {
     fmt::print("{:<{}} {:>10}  {:<24} {:>18}  {:<14} {:<3} {}\n", r.variant, w, r.executions,
-               violations_text(r),
+               model::violations_text(r),
                r.first_failing_seed ? std::to_string(*r.first_failing_seed) : "-", r.expected,
                r.ok ? "yes" : "NO", model::metrics_text(r.metrics));
     if (!r.ok && !r.expected_metrics.empty())
