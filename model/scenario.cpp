@@ -23,6 +23,9 @@ std::vector<std::string> parse_verdict(const JsonIn& j) {
   auto add = [&](const JsonIn& k) {
     std::string s = k.str();
     if (s.empty()) k.error("empty violation kind");
+    // The matrix prints several kinds joined with '+'; a file lists them.
+    if (s.find('+') != std::string::npos)
+      k.error("'" + s + "' is not one violation kind; list several as [\"a\", \"b\"]");
     if (s != "clean") kinds.push_back(s);
   };
   if (j.raw().is_array()) {

@@ -598,6 +598,8 @@ TEST_CASE("scenario validation: errors name the file and the JSON path") {
        "/exploration/strategy", "unknown strategy"},
       {"PCT of depth 0", [](J& j) { j["exploration"]["strategy"] = "pct:0"; },
        "/exploration/strategy", "pct:D"},
+      {"two kinds in one string", [](J& j) { j["expect"][0]["verdict"] = "stale-mmio+warn:x"; },
+       "/expect/0/verdict", "list several"},
       {"address space 2", [](J& j) { j["vm"]["memslots"][0]["as"] = 2; }, "/vm/memslots/0/as",
        "0 (normal) or 1 (SMM)"},
       {"SMM at a kernel state without it",
