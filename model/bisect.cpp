@@ -10,8 +10,11 @@ Bisection bisect(const Scenario& scenario, uint64_t seed_begin, uint64_t seed_en
     BisectStep step;
     step.variant = &v;
     step.not_modeled = cannot_run_at(scenario, v);
-    if (step.not_modeled.empty())
-      step.result = sweep_variant(scenario, Expectation{.variant = v.name}, seed_begin, seed_end);
+    if (step.not_modeled.empty()) {
+      Expectation clean;  // whatever it finds is reported, nothing judged
+      clean.variant = v.name;
+      step.result = sweep_variant(scenario, clean, seed_begin, seed_end);
+    }
     b.steps.push_back(std::move(step));
   }
   b.transitions = transitions(b.steps);
