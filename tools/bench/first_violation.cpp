@@ -113,10 +113,10 @@ std::string explore_cost_markdown(const nlohmann::json& rows) {
       std::string cell = fmt::format("{}+{} {:.2f} s", c.at("schedules").get<uint64_t>(),
                                      c.at("pruned").get<uint64_t>(), c.at("seconds").get<double>());
       if (!c.at("violation").is_null())
-        cell += " " + c.at("violation").get<std::string>() + "!";
+        cell += fmt::format(" {}!", c.at("violation").get<std::string>());
       else if (!c.at("complete").get<bool>())
         cell += " incomplete";
-      out += " " + cell + " |";
+      out += fmt::format(" {} |", cell);
     }
     out += "\n";
   }
