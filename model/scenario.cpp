@@ -273,6 +273,10 @@ MetricRelation parse_metric_relation(const std::string& text) {
                               text + "'");
 }
 
+bool Expectation::expects(const std::string& kind) const {
+  return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+}
+
 std::string Expectation::verdict() const {
   if (kinds.empty()) return "clean";
   std::string s;

@@ -47,6 +47,7 @@ struct Expectation {
   std::string why;
 
   std::string verdict() const;  // "clean", "stale-mmio", "a+b"
+  bool expects(const std::string& kind) const;  // is it one of `kinds`?
 };
 
 struct Op {

@@ -15,10 +15,6 @@ namespace bench {
 
 namespace {
 
-bool expected(const model::Expectation& e, const std::string& kind) {
-  return std::find(e.kinds.begin(), e.kinds.end(), kind) != e.kinds.end();
-}
-
 // The value below which `q` of the sorted counts lie (nearest rank); null
 // when that count is beyond the cap (not found within it).
 nlohmann::json quantile(const std::vector<uint64_t>& sorted, double q, uint64_t cap) {
@@ -40,7 +36,7 @@ nlohmann::json randomized(const model::Scenario& scenario, const model::Expectat
     uint64_t n = 1;
     for (; n <= p.cap; ++n) {
       const sim::Outcome out = simulation.run(begin + n - 1);
-      if (out.violation && expected(e, out.violation->kind)) break;
+      if (out.violation && e.expects(out.violation->kind)) break;
     }
     counts.push_back(n);
   }
@@ -61,7 +57,7 @@ nlohmann::json exhaustive(const model::Scenario& scenario, const model::Expectat
   o.max_schedules = p.max_schedules;
   const model::ExploreResult r =
       model::explore(scenario, model::find_variant(e.variant), o, "kvmsim-bench");
-  const bool found = r.search.failing && expected(e, r.search.failing->violation->kind);
+  const bool found = r.search.failing && e.expects(r.search.failing->violation->kind);
   const nlohmann::json n = found ? nlohmann::json(r.search.schedules + r.search.pruned) : nullptr;
   return {{"strategy", fmt::format("explore:{}", k)}, {"median", n}, {"p90", n}};
 }

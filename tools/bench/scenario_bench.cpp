@@ -12,10 +12,6 @@ namespace bench {
 
 namespace {
 
-bool expected(const model::Expectation& e, const std::string& kind) {
-  return std::find(e.kinds.begin(), e.kinds.end(), kind) != e.kinds.end();
-}
-
 // Executions up to and including the first expected violation in each seed
 // range (nullopt: not within the cap); the median of those, null when the
 // middle of the sorted counts was not reached within the cap.
@@ -31,7 +27,7 @@ nlohmann::json executions_to_first(const model::Scenario& scenario, const model:
     for (; n <= p.cap; ++n) {
       const sim::Outcome out = simulation.run(begin + n - 1);
       if (!out.violation) continue;
-      if (expected(e, out.violation->kind)) break;
+      if (e.expects(out.violation->kind)) break;
       ++unexpected;
     }
     counts.push_back(n);
