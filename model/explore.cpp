@@ -1,10 +1,8 @@
 #include "model/explore.hpp"
 
 #include <memory>
-#include <stdexcept>
 
 #include "model/simulation.hpp"
-#include "sim/strategy/replay_strategy.hpp"
 
 namespace model {
 
@@ -26,14 +24,8 @@ ExploreResult explore(const Scenario& scenario, const Variant& variant,
   };
   ExploreResult r{sim::explore(run_one, options), std::nullopt};
   if (!r.search.failing) return r;
-  // Determinism makes the recorded re-run the same execution.
-  sim::ReplayStrategy replay(r.search.failing_schedule);
-  Simulation recorded(scenario, variant, replay, true);
-  const sim::Outcome out = recorded.run(0);
-  if (replay.diverged_at() || out.violation != r.search.failing->violation)
-    throw std::logic_error("explore: the failing schedule did not fail the same way when recorded");
-  r.trace = recorded.trace(0, tool);
-  r.trace->strategy = explore_strategy_name(options);
+  r.trace = record_schedule(scenario, variant, r.search.failing_schedule, 0,
+                            r.search.failing->violation, tool, explore_strategy_name(options));
   return r;
 }
 

@@ -1,12 +1,7 @@
 #include "model/minimize.hpp"
 
-#include <stdexcept>
-
-#include "model/scenario.hpp"
 #include "model/simulation.hpp"
-#include "model/variants.hpp"
 #include "sim/json_input.hpp"
-#include "sim/strategy/replay_strategy.hpp"
 
 namespace model {
 
@@ -14,13 +9,7 @@ MinimizedTrace minimize_trace(const sim::Trace& failing, const std::string& path
                               const std::string& tool, const sim::MinimizeOptions& options) {
   if (!failing.violation)
     throw sim::InputError(path + ": nothing to minimize: the trace has no violation");
-  const Scenario scenario = parse_scenario(failing.scenario, path + "#/scenario/content");
-  const Variant* variant = nullptr;
-  try {
-    variant = &find_variant(failing.variant);
-  } catch (const sim::InputError& e) {
-    throw sim::InputError(path + ": /variant: " + e.what());
-  }
+  const auto [scenario, variant] = trace_setting(failing, path);
 
   // A fresh VM per execution, as a sweep has; the guided strategy ignores
   // the seed, which is passed on for the model's sake.
@@ -38,14 +27,9 @@ MinimizedTrace minimize_trace(const sim::Trace& failing, const std::string& path
                           failing.violation->kind +
                           "): the model changed since it was recorded");
 
-  sim::ReplayStrategy replay(m.result.schedule);
-  Simulation simulation(scenario, *variant, replay, true);
-  simulation.run(failing.seed);
-  m.trace = simulation.trace(failing.seed, tool);
-  m.trace.strategy = "minimized";
+  m.trace = record_schedule(scenario, *variant, m.result.schedule, failing.seed, found, tool,
+                            "minimized");
   m.trace.scenario_path = failing.scenario_path;
-  if (replay.diverged_at() || m.trace.violation != found)
-    throw std::logic_error("minimize: the minimized schedule did not record the same execution");
   return m;
 }
 

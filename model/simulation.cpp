@@ -1,11 +1,11 @@
 #include "model/simulation.hpp"
 
-#include "model/exploration.hpp"
-
 #include <algorithm>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
+#include "model/exploration.hpp"
 #include "model/kvm_main.hpp"
 #include "model/kvm_requests.hpp"
 #include "model/pfncache_users.hpp"
@@ -14,6 +14,7 @@
 #include "model/x86/mmu_zap.hpp"
 #include "model/x86/x86.hpp"
 #include "sim/json_input.hpp"
+#include "sim/strategy/replay_strategy.hpp"
 #include "sim/strategy/strategy.hpp"
 
 namespace model {
@@ -284,6 +285,31 @@ sim::Trace record_execution(const Scenario& scenario, const Variant& variant, ui
   Simulation simulation(scenario, variant, *strategy, true);
   simulation.run(seed);
   return simulation.trace(seed, tool);
+}
+
+sim::Trace record_schedule(const Scenario& scenario, const Variant& variant,
+                           const std::vector<sim::ThreadId>& schedule, uint64_t seed,
+                           const std::optional<sim::Violation>& verdict, const std::string& tool,
+                           const std::string& strategy_name) {
+  sim::ReplayStrategy replay(schedule);
+  Simulation simulation(scenario, variant, replay, true);
+  const sim::Outcome out = simulation.run(seed);
+  if (replay.diverged_at() || out.violation != verdict)
+    throw std::logic_error(strategy_name +
+                           ": the schedule did not run the same way when recorded");
+  sim::Trace t = simulation.trace(seed, tool);
+  t.strategy = strategy_name;
+  return t;
+}
+
+TraceSetting trace_setting(const sim::Trace& trace, const std::string& path) {
+  TraceSetting s{parse_scenario(trace.scenario, path + "#/scenario/content"), nullptr};
+  try {
+    s.variant = &find_variant(trace.variant);
+  } catch (const sim::InputError& e) {
+    throw sim::InputError(path + ": /variant: " + e.what());
+  }
+  return s;
 }
 
 }  // namespace model

@@ -53,4 +53,21 @@ class Simulation {
 sim::Trace record_execution(const Scenario& scenario, const Variant& variant, uint64_t seed,
                             const std::string& tool, const std::string& strategy_spec = "");
 
+// A schedule a search found (explore, minimize), re-run with recording as a
+// trace whose strategy is `strategy_name`. Determinism makes it the same
+// execution; std::logic_error if the schedule no longer fits or does not
+// end in `verdict`.
+sim::Trace record_schedule(const Scenario& scenario, const Variant& variant,
+                           const std::vector<sim::ThreadId>& schedule, uint64_t seed,
+                           const std::optional<sim::Violation>& verdict, const std::string& tool,
+                           const std::string& strategy_name);
+
+// What a trace ran: its embedded scenario and its variant. sim::InputError
+// naming `path` and the JSON path when either no longer loads.
+struct TraceSetting {
+  Scenario scenario;
+  const Variant* variant;
+};
+TraceSetting trace_setting(const sim::Trace& trace, const std::string& path);
+
 }  // namespace model

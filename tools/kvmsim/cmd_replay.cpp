@@ -59,14 +59,7 @@ void print_divergence(const sim::Divergence& d, const sim::Trace& recorded,
 int cmd_replay(const ReplayArgs& args) {
   const std::string& trace_path = args.trace;
   const sim::Trace recorded = sim::read_trace(trace_path);
-  const model::Scenario scenario =
-      model::parse_scenario(recorded.scenario, trace_path + "#/scenario/content");
-  const model::Variant* variant = nullptr;
-  try {
-    variant = &model::find_variant(recorded.variant);
-  } catch (const sim::InputError& e) {
-    throw sim::InputError(trace_path + ": /variant: " + e.what());
-  }
+  const auto [scenario, variant] = model::trace_setting(recorded, trace_path);
   std::unique_ptr<sim::Strategy> continuation;
   if (args.continue_with) {
     try {
