@@ -1,6 +1,7 @@
 #include "model/scenario.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <stdexcept>
 
 #include "model/kvm_main.hpp"
@@ -470,6 +471,26 @@ Scenario parse_scenario(const nlohmann::json& raw, const std::string& path,
   sc.exploration.step_bound = ex.at("step_bound").u64();
   if (sc.exploration.step_bound == 0) ex.at("step_bound").error("must be positive");
   return sc;
+}
+
+std::vector<std::string> scenario_files(const std::vector<std::string>& paths) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  for (const auto& a : paths) {
+    std::error_code ec;
+    if (!fs::is_directory(a, ec)) {
+      files.push_back(a);
+      continue;
+    }
+    std::vector<std::string> found;
+    for (const auto& entry : fs::directory_iterator(a))
+      if (entry.path().extension() == ".json" && entry.path().filename() != "schema.json")
+        found.push_back(entry.path().string());
+    if (found.empty()) throw sim::InputError(a + ": no scenario files (*.json) in directory");
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  return files;
 }
 
 Scenario load_scenario(const std::string& path, const ParamValues& overrides) {

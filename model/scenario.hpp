@@ -143,6 +143,11 @@ struct Scenario {
 // JSON path of the first offending value.
 // `overrides` set declared parameters (see scenario_params.hpp).
 Scenario load_scenario(const std::string& path, const ParamValues& overrides = {});
+
+// The scenario files that paths name: a file stands for itself, a directory
+// for the *.json files in it (not schema.json, the format), in name order.
+// sim::InputError for a directory without any.
+std::vector<std::string> scenario_files(const std::vector<std::string>& paths);
 Scenario parse_scenario(const nlohmann::json& json, const std::string& path,
                         const ParamValues& overrides = {});
 

@@ -9,11 +9,9 @@
 //     the cost of the exhaustive search (K=1, 2) at the states expected
 //     clean
 #include <CLI/CLI.hpp>
-#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <exception>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -133,11 +131,7 @@ int main(int argc, char** argv) {
 
   try {
     if (!first_violation_dir.empty()) {
-      std::vector<std::string> files;
-      for (const auto& entry : std::filesystem::directory_iterator(first_violation_dir))
-        if (entry.path().extension() == ".json" && entry.path().filename() != "schema.json")
-          files.push_back(entry.path().string());
-      std::sort(files.begin(), files.end());
+      const std::vector<std::string> files = model::scenario_files({first_violation_dir});
       const nlohmann::json table = bench::first_violation_table(files, first);
       const nlohmann::json cost = bench::explore_cost_table(files, {1, 2}, first.max_schedules);
       if (markdown)

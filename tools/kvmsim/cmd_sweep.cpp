@@ -21,27 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Directories stand for the scenario files in them, in name order
-// (schema.json is the format, not a scenario).
-std::vector<std::string> expand(const std::vector<std::string>& args) {
-  std::vector<std::string> files;
-  for (const auto& a : args) {
-    std::error_code ec;
-    if (!fs::is_directory(a, ec)) {
-      files.push_back(a);
-      continue;
-    }
-    std::vector<std::string> found;
-    for (const auto& entry : fs::directory_iterator(a))
-      if (entry.path().extension() == ".json" && entry.path().filename() != "schema.json")
-        found.push_back(entry.path().string());
-    if (found.empty()) throw sim::InputError(a + ": no scenario files (*.json) in directory");
-    std::sort(found.begin(), found.end());
-    files.insert(files.end(), found.begin(), found.end());
-  }
-  return files;
-}
-
 const model::Expectation& expectation_of(const ScenarioSweep& s, const model::SweepResult& r) {
   return *std::find_if(s.scenario.expect.begin(), s.scenario.expect.end(),
                        [&](const model::Expectation& e) { return e.variant == r.variant; });
@@ -118,7 +97,7 @@ int cmd_sweep(const SweepArgs& args) {
   report.param_specs = args.params;
   report.shard = args.shard;
   const std::vector<model::ParamValues> grid = param_grid(args.params);
-  for (const auto& f : expand(args.scenarios))
+  for (const auto& f : model::scenario_files(args.scenarios))
     for (const auto& params : grid) report.scenarios.push_back(plan(f, params, args));
   if (args.resume) resume_from(report, *args.resume);
 
