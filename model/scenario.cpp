@@ -316,10 +316,20 @@ Scenario parse_scenario(const nlohmann::json& raw, const std::string& path,
   sc.name = root.at("name").str();
   sc.title = root.at("title").str();
   root.at("description").str();
+  // A source is a kernel commit or a mailing-list message (a patch posting
+  // or its review, before or instead of a commit).
   for (const auto& s : root.at("sources").items()) {
-    s.expect_object({"commit", "title", "seed"});
+    s.expect_object({"commit", "mail", "date", "from", "title"});
     s.at("title").str();
-    if (!s.has("commit") && !s.has("seed")) s.error("a source names a \"commit\" or a \"seed\"");
+    if (s.has("commit") == s.has("mail")) s.error("a source names a \"commit\" or a \"mail\"");
+    if (s.has("commit")) {
+      s.at("commit").str();
+      if (s.has("date") || s.has("from")) s.error("\"date\" and \"from\" describe a \"mail\"");
+    } else {
+      s.at("mail").str();
+      s.at("date").str();
+      if (s.has("from")) s.at("from").str();
+    }
   }
 
   for (const auto& e : root.at("expect").items()) {

@@ -451,6 +451,49 @@ TEST_CASE("cli: malformed scenarios exit 2 naming the file and the JSON path") {
   }
 }
 
+TEST_CASE("cli: a scenario source is a commit or a dated mail") {
+  testutil::TempDir dir;
+  const json mail = {{"mail", "kvm@vger.kernel.org"},
+                     {"date", "2014-08-29"},
+                     {"from", "Paolo Bonzini"},
+                     {"title", "[PATCH 2/3] kvm: fix potentially corrupt mmio cache"}};
+  {
+    json j = good_scenario();
+    j["sources"].push_back(mail);
+    const ProcessResult r =
+        kvmsim({"run", write_json(dir, "mail.json", j), "--variant", "v3.16", "--seed", "0"}, dir);
+    CAPTURE(r.err);
+    CHECK(r.exit_code == 1);  // the scenario's race, as without the source
+  }
+  struct Case {
+    std::string file;
+    json source;
+    std::string expect_in_err;
+  };
+  json both = mail;
+  both["commit"] = "ee3d1570b586";
+  json undated = mail;
+  undated.erase("date");
+  const std::vector<Case> cases = {
+      {"named-file.json", {{"seed", "004.txt"}, {"title", "t"}}, ": /sources/0/seed: unknown member"},
+      {"both.json", both, ": /sources/0: a source names a \"commit\" or a \"mail\""},
+      {"undated.json", undated, ": /sources/0: "},
+      {"dated-commit.json",
+       {{"commit", "ee3d1570b586"}, {"date", "2014-08-29"}, {"title", "t"}},
+       ": /sources/0: \"date\" and \"from\" describe a \"mail\""},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.file);
+    json j = good_scenario();
+    j["sources"] = json::array({c.source});
+    const std::string path = write_json(dir, c.file, j);
+    const ProcessResult r = kvmsim({"run", path, "--variant", "v3.16", "--seed", "0"}, dir);
+    CAPTURE(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.err, path + c.expect_in_err));
+  }
+}
+
 TEST_CASE("cli: replay of a trace naming an unknown variant exits 2") {
   testutil::TempDir dir;
   REQUIRE(testutil::fs::exists(testutil::trace_path()));
