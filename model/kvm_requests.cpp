@@ -1,4 +1,4 @@
-// Sources read (via the code search), re-expressed here, not copied:
+// Sources read, re-expressed here, not copied:
 // - 4.19 virt/kvm/kvm_main.c (0x88888888/Linux-4.19): kvm_flush_remote_tlbs
 //   calls kvm_make_all_cpus_request(kvm, KVM_REQ_TLB_FLUSH);
 //   kvm_make_vcpus_request_mask does kvm_make_request on every vCPU and
@@ -10,8 +10,8 @@
 //   smp_call_function_many(cpus, ack_flush, NULL, wait) with wait set.
 // - 4.19 include/linux/kvm_host.h: KVM_REQ_TLB_FLUSH is
 //   (0 | KVM_REQUEST_WAIT | KVM_REQUEST_NO_WAKEUP); the vcpu->mode enum.
-// - 6.x kvm_main.c (kvm-model-facts.md 5.4): kvm_make_vcpu_request skips
-//   the bit for KVM_REQUEST_NO_ACTION (df06dae3f2a8).
+// - 6.x virt/kvm/kvm_main.c: kvm_make_vcpu_request skips the bit for
+//   KVM_REQUEST_NO_ACTION (df06dae3f2a8).
 // Inferred, not read: smp_call_function_many with wait returns once every
 // target CPU ran the (empty) ack_flush, which an interrupts-disabled CPU
 // does only when it enables them again.

@@ -1,5 +1,6 @@
-// Sources, re-expressed (kvm-model-facts.md 4.3, the 982ed0de4753 v4
-// kvm_main.c hunk, kvm_inc/dec_notifier_count diffs of 5.13-6.2):
+// virt/kvm/kvm_main.c's MMU notifier. Sources, re-expressed: the
+// kvm_main.c hunk of 982ed0de4753's v4 posting (20 Nov 2021), 58cd407ca4c6's
+// hunk, and the kvm_inc/dec_notifier_count diffs of 5.13-6.2:
 // range_start raises mn_active_invalidate_count under mn_invalidate_lock,
 // calls gfn_to_pfn_cache_invalidate_start without mmu_lock, then
 // __kvm_handle_hva_range takes mmu_lock and runs kvm_inc_notifier_count;

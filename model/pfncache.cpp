@@ -1,6 +1,7 @@
-// virt/kvm/pfncache.c. Sources, re-expressed (kvm-model-facts.md section 4
-// and the commit texts named in Variant::pfncache): the 982ed0de4753 v4
-// posting with the 9 Dec 2021 incremental (hva_to_pfn_retry), the 5.17.y
+// virt/kvm/pfncache.c. Sources, re-expressed (with the commit texts named
+// in Variant::pfncache and docs/pfncache-history.md): the 982ed0de4753 v4
+// posting (20 Nov 2021) with David Woodhouse's 9 Dec 2021 incremental
+// folded into the commit (hva_to_pfn_retry), the 5.17.y
 // backport of 79593c086eb9, Sean Christopherson's v3 "Fix mmu_notifier vs.
 // pfncache vs. pfncache races" (6.0), a 6.x pfncache.c, and ecbcf030b456.
 #include "model/pfncache.hpp"

@@ -11,8 +11,8 @@ namespace {
 // variant carries every earlier one too.
 const Commit k152482580a1b = {"152482580a1b",
                               "KVM: Call kvm_arch_memslots_updated() before updating memslots"};
-// The id of patch 02 is recalled, not found in any stored source; its title
-// and its place (right after 152482580a1b) are from the 5.1 pull request.
+// Patch 02's title and place (right after 152482580a1b) are from the 5.1
+// pull request; its id is the parent named in ddfd1730fd82's commit header.
 const Commit ke1359e2beb8b = {"e1359e2beb8b",
                               "KVM: x86/mmu: Detect MMIO generation wrap in any address space"};
 const Commit kddfd1730fd82 = {
@@ -33,14 +33,17 @@ std::vector<Variant> build() {
       .version = "3.16",
       .commits = {{"f8f559422b6c", "KVM: MMU: fast invalidate all mmio sptes"},
                   {"69c9ea93ea", "KVM: MMU: init kvm generation close to mmio wrap-around value"}},
-      .notes = "Memslots generation bumped once, in update_memslots, before the new array is "
-               "published (seed 004, removed lines). kvm_current_mmio_generation adds "
-               "MMIO_MAX_GEN - 150 (function text found by search). The memslots struct is "
-               "zero-allocated, so the generation starts at 0. The per-vCPU MMIO cache has no "
-               "generation (56f17dd3fbc4 added it). kvm_arch_flush_shadow_all is fast invalidate "
-               "(5304b8d37c2a, 6ca18b6950f8, 2013, named in Sean Christopherson's Sep 2019 fast "
-               "zap text); its kvm_zap_obsolete_pages is modeled as read in 4.19, the 3.16 body "
-               "is not read.",
+      .notes = "virt/kvm/kvm_main.c as ee3d1570b586's diff removes it: update_memslots sets "
+               "the generation to the old one + 1 before install_new_memslots publishes the new "
+               "array, and nothing changes it afterwards. arch/x86/kvm/mmu.c: "
+               "kvm_current_mmio_generation adds MMIO_MAX_GEN - 150 (69c9ea93ea) and "
+               "kvm_mmu_invalidate_mmio_sptes zaps all pages once that reaches MMIO_MAX_GEN. The "
+               "memslots struct is zero-allocated, so the generation starts at 0. The per-vCPU "
+               "MMIO cache (x86.h) has no generation (56f17dd3fbc4 added it). "
+               "kvm_arch_flush_shadow_all is fast invalidate (5304b8d37c2a, 6ca18b6950f8, 2013, "
+               "named in Sean Christopherson's Sep 2019 \"Reintroduce fast invalidate/zap for "
+               "flushing memslot\"); its kvm_zap_obsolete_pages is modeled as in 4.19's mmu.c, "
+               "the 3.16 body is not read.",
       .address_spaces = 1,
       .in_progress_flag = InProgressFlag::none,
       .initial_generation_base = 0,
@@ -83,13 +86,15 @@ std::vector<Variant> build() {
           "kvm_current_mmio_generation"},
          {"ee3d1570b586", "kvm: fix potentially corrupt mmio cache"},
          {"56f17dd3fbc4", "kvm: x86: fix stale mmio cache bug"}},
-        "The three patches of Paolo Bonzini's 29 Aug 2014 series (seed 004 is 2/3). 00f034a12f "
-        "moves the -150 bias from kvm_current_mmio_generation into the initial memslots "
-        "generation, so a stable (even) generation maps to an even MMIO generation, and makes the "
-        "wrap test '== 0' (the seed's review: 'This should be in patch 1/3'; seed 001 describes "
-        "the move; a 4.2-era kvm_alloc_memslots found by search still initialises to -150). With "
-        "one address space, +1 before publish and +1 after synchronize_srcu_expedited is 4.x's "
-        "+1 / +(2N-1) with N = 1.");
+        "The three patches of Paolo Bonzini's 29 Aug 2014 series on kvm@vger.kernel.org "
+        "(ee3d1570b586 is 2/3). 00f034a12f moves the -150 bias from kvm_current_mmio_generation "
+        "into the initial memslots generation, so a stable (even) generation maps to an even "
+        "MMIO generation, and makes the wrap test '== 0' (a reply to patch 2/3, which carried "
+        "that hunk: 'This should be in patch 1/3'; 0e32958ec449's message describes the move; "
+        "kvm_alloc_memslots in a 4.2-era virt/kvm/kvm_main.c still initialises to -150). "
+        "ee3d1570b586's install_new_memslots adds 1 before publishing and 1 after "
+        "synchronize_srcu_expedited: 4.x's +1 / +(2N-1) with one address space. 56f17dd3fbc4 "
+        "tags the per-vCPU MMIO cache with the generation.");
     v317.in_progress_flag = InProgressFlag::odd_generation;
     v317.initial_generation_base = -150;
     v317.mmio_gen_layout = MmioGenLayout::gen20_low_bit_dropped;
@@ -101,7 +106,7 @@ std::vector<Variant> build() {
   {
     Variant& v419 = next(
         "v4.19", "4.19", {{"4bd518f1598d", "KVM: use separate generations for each address space"}},
-        "Read from a 4.19 kvm_main.c and mmu.c: kvm_create_vm sets address space i to i*2 - 150; "
+        "Read from 4.19's virt/kvm/kvm_main.c and arch/x86/kvm/mmu.c: kvm_create_vm sets address space i to i*2 - 150; "
         "install_new_memslots WARNs on an odd old generation, stores old+1, publishes, waits for "
         "SRCU, adds KVM_ADDRESS_SPACE_NUM*2 - 1 in the published array and only then calls "
         "kvm_arch_memslots_updated(kvm, slots), whose x86 side zaps all pages when "
@@ -119,30 +124,33 @@ std::vector<Variant> build() {
     return next("v5.0+" + c.id, "5.0", {c}, notes);
   };
   step(k152482580a1b,
-       "The new generation is computed into a local, passed to kvm_arch_memslots_updated(kvm, "
-       "gen) and stored only afterwards, so the wrap zap happens before a vCPU can see the "
-       "wrapped value. x86 tests (gen & MMIO_GEN_MASK) == 0 on the passed value.")
+       "virt/kvm/kvm_main.c's install_new_memslots computes the new generation into a local, "
+       "passes it to kvm_arch_memslots_updated(kvm, gen) and stores it only afterwards, so the wrap zap happens before a vCPU can see the "
+       "wrapped value. arch/x86/kvm/mmu.c tests (gen & MMIO_GEN_MASK) == 0 on the passed "
+       "value.")
       .arch_hook_before_final_generation = true;
   step(ke1359e2beb8b,
        "kvm_mmu_invalidate_mmio_sptes masks the passed generation to MMIO_GEN_MASK, shifts out "
        "the in-progress bit and clears the address-space bits before testing for zero, so "
        "address space 0 (which runs 2 mod 4 from -150 and never reaches 0 mod 2^20) is "
-       "detected too. Body read from a copy of the function; the commit id e1359e2beb8b is "
-       "from memory (no stored source names it), the order from the 5.1 pull request.")
+       "detected too. Body read from a copy of the arch/x86/kvm/mmu.c function; the id "
+       "e1359e2beb8b is the parent named in ddfd1730fd82's commit header, the order from the "
+       "5.1 pull request.")
       .mmio_wrap_check = MmioWrapCheck::at_zero_any_address_space;
   step(kddfd1730fd82,
-       "vcpu_cache_mmio_info reads kvm_memslots(kvm)->generation first and caches nothing when "
+       "arch/x86/kvm/x86.h: vcpu_cache_mmio_info reads kvm_memslots(kvm)->generation first and caches nothing when "
        "bit 0 is set. Fixes: 56f17dd3fbc4.")
       .mmio_cache_skips_in_flux = true;
   step(k361209e054a2,
-       "Refactor, read at torvalds/linux 361209e054a2: KVM_MEMSLOT_GEN_UPDATE_IN_PROGRESS = "
-       "BIT_ULL(0); install_new_memslots stores gen | flag, then computes (gen & ~flag) + 2N; "
+       "Refactor, read at 361209e054a2 (include/linux/kvm_host.h, virt/kvm/kvm_main.c, "
+       "arch/x86/kvm/x86.h): KVM_MEMSLOT_GEN_UPDATE_IN_PROGRESS = BIT_ULL(0); "
+       "install_new_memslots stores gen | flag, then computes (gen & ~flag) + 2N; "
        "the initial value is still i*2 - 150. Same values as its parent (kvmsim equiv).")
       .in_progress_flag = InProgressFlag::bit0;
   {
     Variant& c = step(kcae7ed3c2cb0,
-                      "Read at torvalds/linux cae7ed3c2cb0: MMIO_SPTE_GEN_MASK = GENMASK_ULL(19, "
-                      "1), MMIO_SPTE_GEN_SHIFT 1, fields at SPTE bits 3-11 and 52-61; "
+                      "arch/x86/kvm/mmu.c read at cae7ed3c2cb0: MMIO_SPTE_GEN_MASK = "
+                      "GENMASK_ULL(19, 1), MMIO_SPTE_GEN_SHIFT 1, fields at SPTE bits 3-11 and 52-61; "
                       "mark_mmio_spte stores generation & MMIO_SPTE_GEN_MASK and check_mmio_spte "
                       "returns false while the in-progress flag is set. Both directions of the "
                       "high field lack the shift by 9, so it holds gen bits 1-10 (34c0f6f2695a "
@@ -154,13 +162,15 @@ std::vector<Variant> build() {
     c.check_mmio_spte_tests_in_progress = true;
   }
   step(k0e32958ec449,
-       "kvm_create_vm sets address space i to i*2: the -150 hack is gone (the expression is "
-       "inferred: i*2 - 150 at 361209e054a2, i at 164bf7e56c5a, and seed 001's text).")
+       "virt/kvm/kvm_main.c: kvm_create_vm sets address space i to i*2: the -150 hack is gone (the expression is "
+       "inferred: i*2 - 150 at 361209e054a2, i at 164bf7e56c5a, and 0e32958ec449's message, "
+       "which removes the offset).")
       .initial_generation_base = 0;
   {
     Variant& c = step(k164bf7e56c5a,
-                      "KVM_MEMSLOT_GEN_UPDATE_IN_PROGRESS = BIT_ULL(63); address space i starts at "
-                      "i and each update adds KVM_ADDRESS_SPACE_NUM; MMIO_SPTE_GEN_MASK = "
+                      "include/linux/kvm_host.h: KVM_MEMSLOT_GEN_UPDATE_IN_PROGRESS = "
+                      "BIT_ULL(63); virt/kvm/kvm_main.c: address space i starts at i and each "
+                      "update adds KVM_ADDRESS_SPACE_NUM; arch/x86/kvm/mmu.c: MMIO_SPTE_GEN_MASK = "
                       "GENMASK_ULL(18, 0) without shift (the high field still unshifted: a match "
                       "needs gen bits 10-18 to be 0). kvm_mmu_invalidate_mmio_sptes WARNs on the "
                       "flag (present in 5.1, absent at cae7ed3c2cb0).");
@@ -185,7 +195,7 @@ std::vector<Variant> build() {
         "The series from \"Move slot_level_*() helper functions up a few lines\" through the "
         "second revert, in the order of the 5.1 pull request (the two refactors before "
         "4e103134b862, the documentation and tracepoint reverts and \"Remove is_obsolete() "
-        "call\" change no modeled step): deleting or moving a slot zaps only that slot's pages; a "
+        "call\" change no modeled step), all in arch/x86/kvm/mmu.c: deleting or moving a slot zaps only that slot's pages; a "
         "wrap zaps only the "
         "shadow pages holding MMIO SPTEs (__kvm_mmu_zap_all(kvm, true), the sp->mmio_cached walk; "
         "read from the removed side of a Sep 2019 patch); fast invalidate is reverted, so "
@@ -207,7 +217,8 @@ std::vector<Variant> build() {
     Variant& v51 =
         next("v5.1", "5.1",
              {{"83cdb56864", "KVM: x86/mmu: Differentiate between nr zapped and list unstable"}},
-             "The end of the series: kvm_mmu_zap_all restarts only when __kvm_mmu_prepare_zap_page "
+             "The end of the series: arch/x86/kvm/mmu.c's kvm_mmu_zap_all restarts only when "
+             "__kvm_mmu_prepare_zap_page "
              "reports that zapping children made active_mmu_pages unstable (or after a lock drop). "
              "The last two patches (\"WARN if zapping a MMIO spte results in zapping children\", "
              "\"Consolidate kvm_mmu_zap_all() and kvm_mmu_zap_mmio_sptes()\") change no modeled "
@@ -226,8 +237,8 @@ std::vector<Variant> build() {
           "KVM: Block memslot updates across range_start() and "
           "range_end()"},
          {"982ed0de4753", "KVM: Reinstate gfn_to_pfn_cache with invalidation support"}},
-        "pfncache.c as committed, from the v4 posting plus the 9 Dec 2021 incremental folded into "
-        "it (kvm-model-facts.md section 4): refresh marks the cache valid with pfn "
+        "virt/kvm/pfncache.c as committed, rebuilt from the v4 posting (20 Nov 2021) plus David "
+        "Woodhouse's 9 Dec 2021 incremental folded into it: refresh marks the cache valid with pfn "
         "KVM_PFN_ERR_FAULT and khva NULL before dropping gpc->lock; hva_to_pfn_retry retries on "
         "mmu_notifier_retry_hva without releasing the pfn of the failed try; a refresh that gets "
         "the old pfn back reuses the old khva and keeps both references; uhva includes the page "
@@ -253,8 +264,8 @@ std::vector<Variant> build() {
           "GFN cache invd"}},
         "Both fixes came with the 5.18 merge window pull (79593c086eb9 also went to 5.17.2). "
         "\"Remove dirty handling from gfn_to_pfn_cache completely\" (cf1d88b36ba7) and the usage "
-        "enum (d0d96121d03d) of the same pull change no modeled step. A stored 5.18-era "
-        "pfncache.c still marks the cache valid speculatively and has no refresh_lock.");
+        "enum (d0d96121d03d) of the same pull change no modeled step. pfncache.c as of 5.18 "
+        "still marks the cache valid speculatively and has no refresh_lock.");
     v518.pfncache.error_hva_resets_pfn = true;
     v518.pfncache.evict_without_request = true;
   }
@@ -275,8 +286,8 @@ std::vector<Variant> build() {
         "2022), "
         "merged for 6.0, not 5.19 (the 6.0 pull: \"patches that had come in too late for 5.19\"); "
         "two of them reached 5.18.y and 5.19.y. Its first patch (345b0fd6fe5f, drop an unused "
-        "parameter) changes no step. The refresh body follows a 6.x pfncache.c with the 6.1 "
-        "active test removed.");
+        "parameter) changes no step. The refresh body follows a 6.x virt/kvm/pfncache.c with "
+        "the 6.1 active test removed.");
     v60.pfncache.refresh_reworked = true;
     v60.pfncache.pins_page = false;
   }

@@ -1,6 +1,6 @@
 // virt/kvm/kvm_main.c as modeled: what one KVM_SET_USER_MEMORY_REGION does to
 // the memslots and their generation at each variant, and the stored
-// reproducer read against seed 004's own table.
+// reproducer read against the CPU 0 | CPU 1 table of ee3d1570b586's posting.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
@@ -10,13 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "ee3d1570b586_table.hpp"
 #include "model/kvm_main.hpp"
 #include "model/oracles.hpp"
 #include "model/x86/x86.hpp"
 #include "sim/runtime/execution.hpp"
 #include "sim/strategy/random_strategy.hpp"
 #include "sim/trace/trace.hpp"
-#include "seed004_table.hpp"
 #include "test_util.hpp"
 
 namespace {
@@ -265,11 +265,11 @@ TEST_CASE("KVM_SET_USER_MEMORY_REGION rejects what the kernel rejects") {
   CHECK(generation(vm) == g0);  // nothing was published
 }
 
-TEST_CASE("the stored reproducer is seed 004's table, step by step") {
+TEST_CASE("the stored reproducer is the ee3d1570b586 patch mail's table, step by step") {
   const sim::Trace t = sim::read_trace(testutil::trace_path());
   REQUIRE(t.violation.has_value());
   CHECK(t.violation->kind == "stale-mmio");
-  CHECK(testutil::follows_seed004_table(t.threads, t.events) == "");
+  CHECK(testutil::follows_ee3d1570b586_table(t.threads, t.events) == "");
 }
 
 TEST_CASE("generation-backwards: serial-number order, across the 2^64 wrap") {

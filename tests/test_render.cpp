@@ -7,17 +7,17 @@
 #include <string>
 #include <vector>
 
-#include "seed004_table.hpp"
+#include "ee3d1570b586_table.hpp"
 #include "sim/trace/focus.hpp"
 #include "sim/trace/timeline.hpp"
 #include "sim/trace/trace.hpp"
 #include "sim/trace/wrap.hpp"
 #include "test_util.hpp"
 
-TEST_CASE("focus: the stored seed-004 reproducer keeps the seed's own table, in order") {
+TEST_CASE("focus: the stored ee3d1570b586 reproducer keeps the patch mail's table, in order") {
   const sim::Trace t = sim::read_trace(testutil::trace_path());
   const std::vector<sim::Event> focused = sim::focus_events(t);
-  CHECK(testutil::follows_seed004_table(t.threads, focused) == "");
+  CHECK(testutil::follows_ee3d1570b586_table(t.threads, focused) == "");
   CHECK(focused.size() < t.events.size());
   // Something the race does not depend on is left out: the updater's
   // slots_lock, which no vCPU touches.
@@ -149,7 +149,7 @@ TEST_CASE("cli: every stored trace renders in every format, the same bytes every
     }
 }
 
-TEST_CASE("README.md shows the seed-004 race as kvmsim renders it today") {
+TEST_CASE("README.md shows the ee3d1570b586 race as kvmsim renders it today") {
   testutil::TempDir dir;
   const auto render = [&](std::vector<std::string> args) {
     args.insert(args.begin(), {testutil::kvmsim_bin(), "render", testutil::kTraceRel});

@@ -1,4 +1,4 @@
-// The shadow-MMU zapping scenarios (seed 002, 83cdb56864) at several sizes:
+// The shadow-MMU zapping scenarios (83cdb56864) at several sizes:
 // their expectations, the cost figures a KVM developer reads off them, the
 // livelock the restart rule lets through, and the commit's wait for
 // lockless walkers.

@@ -1,4 +1,4 @@
-// Sources read (via the code search), re-expressed here, not copied:
+// Sources read, re-expressed here, not copied:
 // - 4.19 arch/x86/kvm/mmu.c (0x88888888/Linux-4.19 @1b4890bc57fd):
 //   walk_shadow_page_lockless_begin ("Prevent page table teardown by making
 //   any free-er wait during kvm_flush_remote_tlbs() IPI to all active
@@ -11,7 +11,7 @@
 //   SHADOW_PT_INDEX(addr, level) is PT64_INDEX(addr, level).
 // - Recalled, not read: PT64_INDEX is (addr >> (PAGE_SHIFT + (level - 1) *
 //   9)) & 511, so for a gfn (gfn >> (9 * (level - 1))) & 511; the commit id
-//   c142786c6291 of the lockless walk was not found in the search corpus.
+//   c142786c6291 of the lockless walk is unverified.
 #include "model/x86/mmu_lockless.hpp"
 
 #include <fmt/format.h>

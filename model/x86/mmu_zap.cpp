@@ -1,4 +1,4 @@
-// Sources read (via the code search), re-expressed here, not copied:
+// Sources read, re-expressed here, not copied:
 // - 4.19 arch/x86/kvm/mmu.c (0x88888888/Linux-4.19 @1b4890bc57fd):
 //   kvm_mmu_alloc_page, mark_unsync, mmu_pages_add (KVM_PAGE_ARRAY_NR 16),
 //   clear_unsync_child_bit, __mmu_unsync_walk, mmu_unsync_walk,
@@ -19,7 +19,7 @@
 //   children, taken before "count self".
 // - Not read, inferred: kvm_mmu_zap_all between the reverts and 83cdb56864
 //   (the 5.1 body restarting on kvm_mmu_prepare_zap_page's count), and
-//   kvm_mmu_available_pages (n_max - n_used, or 0) as recalled.
+//   kvm_mmu_available_pages (n_max - n_used, or 0).
 #include "model/x86/mmu_zap.hpp"
 
 #include <algorithm>

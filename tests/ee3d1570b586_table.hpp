@@ -1,5 +1,7 @@
-// Seed 004's own CPU 0 | CPU 1 table as predicates over trace events, so
-// that the stored reproducer and its renderings can be checked against it.
+// The CPU 0 | CPU 1 table of ee3d1570b586 as posted ("[PATCH 2/3] kvm: fix
+// potentially corrupt mmio cache", kvm@vger.kernel.org, 29 Aug 2014) as
+// predicates over trace events, so that the stored reproducer and its
+// renderings can be checked against it.
 #pragma once
 
 #include <functional>
@@ -17,7 +19,7 @@ namespace testutil {
 // synchronize_srcu; 6-7 tag the cache with the generation of the new
 // memslots; 8 srcu_read_unlock; then the stale entry is used after the update
 // completed.
-inline std::string follows_seed004_table(const std::vector<sim::ThreadInfo>& threads,
+inline std::string follows_ee3d1570b586_table(const std::vector<sim::ThreadInfo>& threads,
                                          const std::vector<sim::Event>& events) {
   struct Step {
     const char* thread;
