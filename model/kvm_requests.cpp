@@ -1,5 +1,5 @@
 // Sources read, re-expressed here, not copied:
-// - 4.19 virt/kvm/kvm_main.c (0x88888888/Linux-4.19): kvm_flush_remote_tlbs
+// - 4.19 virt/kvm/kvm_main.c: kvm_flush_remote_tlbs
 //   calls kvm_make_all_cpus_request(kvm, KVM_REQ_TLB_FLUSH);
 //   kvm_make_vcpus_request_mask does kvm_make_request on every vCPU and
 //   puts its CPU in the IPI mask when cpu != -1, cpu != me and

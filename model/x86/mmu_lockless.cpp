@@ -1,5 +1,5 @@
 // Sources read, re-expressed here, not copied:
-// - 4.19 arch/x86/kvm/mmu.c (0x88888888/Linux-4.19 @1b4890bc57fd):
+// - 4.19 arch/x86/kvm/mmu.c:
 //   walk_shadow_page_lockless_begin ("Prevent page table teardown by making
 //   any free-er wait during kvm_flush_remote_tlbs() IPI to all active
 //   vcpus": local_irq_disable, smp_store_mb(vcpu->mode,

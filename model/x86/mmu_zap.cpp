@@ -1,5 +1,5 @@
 // Sources read, re-expressed here, not copied:
-// - 4.19 arch/x86/kvm/mmu.c (0x88888888/Linux-4.19 @1b4890bc57fd):
+// - 4.19 arch/x86/kvm/mmu.c:
 //   kvm_mmu_alloc_page, mark_unsync, mmu_pages_add (KVM_PAGE_ARRAY_NR 16),
 //   clear_unsync_child_bit, __mmu_unsync_walk, mmu_unsync_walk,
 //   kvm_unlink_unsync_page, mmu_pages_first/next/clear_parents,
