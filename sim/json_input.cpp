@@ -93,6 +93,11 @@ bool JsonIn::boolean() const {
   return v_->get<bool>();
 }
 
+double JsonIn::seconds() const {
+  if (!v_->is_number() || v_->get<double>() < 0) error("expected seconds, a number >= 0");
+  return v_->get<double>();
+}
+
 void JsonIn::expect_object(std::initializer_list<const char*> allowed) const {
   if (!v_->is_object()) error("expected an object");
   for (auto it = v_->begin(); it != v_->end(); ++it) {

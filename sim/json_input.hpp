@@ -39,6 +39,7 @@ class JsonIn {
   uint64_t u64() const;  // a JSON unsigned integer, or a string "0x..." / decimal
   int64_t i64() const;   // also accepts "-150"-style strings
   bool boolean() const;
+  double seconds() const;  // a duration: a JSON number >= 0
   void expect_object(std::initializer_list<const char*> allowed) const;  // rejects unknown keys
 
   const nlohmann::json& raw() const { return *v_; }

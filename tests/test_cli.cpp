@@ -79,7 +79,7 @@ TEST_CASE("cli: variants lists v3.16 before v3.17") {
 
   const ProcessResult js = kvmsim({"variants", "--json"}, dir);
   CHECK(js.exit_code == 0);
-  const json j = json::parse(js.out);
+  const json j = json::parse(js.out).at("variants");
   REQUIRE(j.is_array());
   std::vector<std::string> names;
   for (const auto& v : j) names.push_back(v.at("name").get<std::string>());
@@ -145,7 +145,7 @@ TEST_CASE("cli: variants lists every kernel state in history order, with its com
   // JSON: exactly these names in this order, each with exactly these commits.
   const ProcessResult js = kvmsim({"variants", "--json"}, dir);
   CHECK(js.exit_code == 0);
-  const json j = json::parse(js.out);
+  const json j = json::parse(js.out).at("variants");
   REQUIRE(j.is_array());
   REQUIRE(j.size() == history.size());
   for (size_t i = 0; i < history.size(); ++i) {
@@ -175,10 +175,17 @@ TEST_CASE("cli: sweep of the scenario") {
   SUBCASE("--json has the documented shape and the library's numbers") {
     const ProcessResult r = kvmsim({"sweep", sc, "--json"}, dir);
     CHECK(r.exit_code == 0);
-    const json j = json::parse(r.out);
-    REQUIRE(j.is_object());
-    CHECK(j.size() == 2);
+    const json doc = json::parse(r.out);
+    CHECK(doc.at("format") == "kvmsim-sweep");
+    CHECK(doc.at("ok") == true);
+    CHECK(doc.at("complete") == true);
+    CHECK(doc.at("failed") == json::array());
+    REQUIRE(doc.at("scenarios").size() == 1);
+    const json& j = doc.at("scenarios")[0];
     CHECK(j.at("scenario") == "ee3d1570b586-mmio-cache-generation");
+    CHECK(j.at("path") == sc);
+    CHECK(j.at("strategy") == "random");
+    CHECK(j.at("seeds") == json{{"begin", 0}, {"end", 999}});
     const json& vs = j.at("variants");
     REQUIRE(vs.is_array());
     const model::Scenario scenario = model::load_scenario(sc);
@@ -186,9 +193,10 @@ TEST_CASE("cli: sweep of the scenario") {
     // The scenario expects of every state whose x86 MMU the model mirrors;
     // it cannot run at the gfn_to_pfn_cache states.
     REQUIRE(vs.size() == x86_mmu_variants());
-    const std::set<std::string> keys = {"variant",  "executions", "violations", "metrics",
-                                        "first_failing_seed", "expected", "expected_metrics",
-                                        "broken_relations", "ok"};
+    const std::set<std::string> keys = {
+        "variant",          "executions",       "violations", "metrics",    "first_failing_seed",
+        "expected",         "expected_metrics", "broken_relations", "not_seen", "ok",
+        "trace",            "coverage",         "nondeterministic", "reproducer"};
     for (size_t i = 0; i < vs.size(); ++i) {
       const json& v = vs[i];
       CAPTURE(v.dump());
@@ -203,8 +211,11 @@ TEST_CASE("cli: sweep of the scenario") {
         CHECK(n.is_number_unsigned());
       }
       CHECK((v.at("first_failing_seed").is_null() || v.at("first_failing_seed").is_number_unsigned()));
-      CHECK(v.at("expected").is_string());
       CHECK(v.at("ok").is_boolean());
+      CHECK(v.at("coverage") == json{{"strategy", "random"},
+                                     {"covered", {{0, 999}}},
+                                     {"missing", json::array()},
+                                     {"pct", nullptr}});
       // ee3d1570b586 makes one CREATE: one install in every execution.
       CHECK(v.at("metrics").at("memslot_installs") == json{{"min", 1}, {"max", 1}});
       // The same as the library computes.
@@ -214,10 +225,16 @@ TEST_CASE("cli: sweep of the scenario") {
           scenario, e, scenario.exploration.seed_begin, scenario.exploration.seed_end);
       CHECK(v.at("executions") == lib.executions);
       CHECK(v.at("violations") == json(lib.violations));
-      CHECK(v.at("expected") == lib.expected);
+      CHECK(v.at("expected") == json{{"must", e.kinds}, {"may", json::array()}});
       CHECK(v.at("ok") == lib.ok);
-      if (lib.first_failing_seed) CHECK(v.at("first_failing_seed") == *lib.first_failing_seed);
-      else CHECK(v.at("first_failing_seed").is_null());
+      if (lib.first_failing_seed) {
+        CHECK(v.at("first_failing_seed") == *lib.first_failing_seed);
+        CHECK(v.at("reproducer") == fmt::format("kvmsim run {} --variant {} --seed {}", sc,
+                                                e.variant, *lib.first_failing_seed));
+      } else {
+        CHECK(v.at("first_failing_seed").is_null());
+        CHECK(v.at("reproducer").is_null());
+      }
     }
     CHECK(vs[0].at("variant") == "v3.16");
     CHECK(vs[0].at("executions") == 1000);
@@ -227,13 +244,14 @@ TEST_CASE("cli: sweep of the scenario") {
     CHECK(vs[1].at("variant") == "v3.17");
     CHECK(vs[1].at("violations").empty());
     CHECK(vs[1].at("first_failing_seed").is_null());
-    CHECK(vs[1].at("expected") == "clean");
+    CHECK(vs[0].at("expected") == json{{"must", {"stale-mmio"}}, {"may", json::array()}});
+    CHECK(vs[1].at("expected") == json{{"must", json::array()}, {"may", json::array()}});
     CHECK(vs[1].at("ok") == true);
   }
 
   SUBCASE("--seeds 0..9 runs ten executions per variant") {
     const ProcessResult r = kvmsim({"sweep", sc, "--seeds", "0..9", "--json"}, dir);
-    const json j = json::parse(r.out);
+    const json j = json::parse(r.out).at("scenarios").at(0);
     bool all_ok = true;
     REQUIRE(j.at("variants").size() == x86_mmu_variants());
     for (const auto& v : j.at("variants")) {
@@ -249,7 +267,7 @@ TEST_CASE("cli: sweep of the scenario") {
   SUBCASE("--seeds 42 and --variant v3.17 select one seed and one variant") {
     const ProcessResult r = kvmsim({"sweep", sc, "--seeds", "42", "--variant", "v3.17", "--json"}, dir);
     CHECK(r.exit_code == 0);
-    const json j = json::parse(r.out);
+    const json j = json::parse(r.out).at("scenarios").at(0);
     REQUIRE(j.at("variants").size() == 1);
     CHECK(j.at("variants")[0].at("variant") == "v3.17");
     CHECK(j.at("variants")[0].at("executions") == 1);
@@ -261,6 +279,29 @@ TEST_CASE("cli: sweep of the scenario") {
     const std::string path = write_json(dir, "wrong-expectation.json", bad);
     const ProcessResult r = kvmsim({"sweep", path, "--seeds", "0..49"}, dir);
     CHECK(r.exit_code == 1);
+    // The last line names the scenario and the state that failed.
+    CHECK(testutil::ends_with(r.out, "\nFAILED: ee3d1570b586-mmio-cache-generation at v3.17\n"));
+
+    // Two scenarios failing: each named, in the order they ran, with their
+    // states in the scenario's order.
+    json other = good_scenario();
+    other["name"] = "second";
+    other["expect"][0]["verdict"] = "clean";   // v3.16 shows stale-mmio
+    other["expect"][1]["verdict"] = "stale-mmio";
+    const std::string second = write_json(dir, "second.json", other);
+    const ProcessResult both = kvmsim({"sweep", path, second, "--seeds", "0..49"}, dir);
+    CHECK(both.exit_code == 1);
+    CHECK(testutil::ends_with(
+        both.out, "\nFAILED: ee3d1570b586-mmio-cache-generation at v3.17; second at v3.16, v3.17\n"));
+    // The same in the JSON.
+    const json doc = json::parse(
+        kvmsim({"sweep", path, second, "--seeds", "0..49", "--json"}, dir).out);
+    CHECK(doc.at("ok") == false);
+    CHECK(doc.at("failed") ==
+          json::parse(R"([{"scenario": "ee3d1570b586-mmio-cache-generation", "params": {},
+                           "variants": ["v3.17"]},
+                          {"scenario": "second", "params": {},
+                           "variants": ["v3.16", "v3.17"]}])"));
   }
 
   SUBCASE("bad sweep arguments exit 2") {
@@ -681,7 +722,7 @@ TEST_CASE("cli: --param runs a scenario at each value and shows how the metrics 
 
   const auto json = kvmsim({"sweep", file, "--param", "updates=40,80", "--seeds", "0..0", "--json"});
   REQUIRE(json.exit_code == 0);
-  const nlohmann::json reports = nlohmann::json::parse(json.out);
+  const nlohmann::json reports = nlohmann::json::parse(json.out).at("scenarios");
   REQUIRE(reports.size() == 2);
   CHECK(reports[0]["params"]["updates"] == 40);
   CHECK(reports[1]["params"]["updates"] == 80);

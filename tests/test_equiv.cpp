@@ -146,11 +146,17 @@ TEST_CASE("cli: equiv") {
     const json j = json::parse(js.out);
     std::set<std::string> keys;
     for (const auto& [k, v] : j.items()) keys.insert(k);
-    CHECK(keys == std::set<std::string>{"scenario", "variants", "seeds", "equivalent",
+    CHECK(keys == std::set<std::string>{"format", "version", "scenario", "path", "variants",
+                                        "strategy", "seeds", "compared", "equivalent",
                                         "first_difference"});
+    CHECK(j.at("format") == "kvmsim-equiv");
     CHECK(j.at("scenario") == scenario.name);
+    CHECK(j.at("path") == sc);
     CHECK(j.at("variants") == json({"v3.16", "v3.17"}));
-    CHECK(j.at("seeds") == lib.seeds);
+    CHECK(j.at("strategy") == scenario.exploration.strategy);
+    CHECK(j.at("seeds") == json({{"begin", scenario.exploration.seed_begin},
+                                 {"end", scenario.exploration.seed_end}}));
+    CHECK(j.at("compared") == lib.seeds);
     CHECK(j.at("equivalent") == false);
     const json& f = j.at("first_difference");
     CHECK(f.at("seed") == d.seed);
@@ -168,7 +174,8 @@ TEST_CASE("cli: equiv") {
     CHECK(r.exit_code == 0);
     const json j = json::parse(r.out);
     CHECK(j.at("equivalent") == true);
-    CHECK(j.at("seeds") == 10);
+    CHECK(j.at("seeds") == json({{"begin", 0}, {"end", 9}}));
+    CHECK(j.at("compared") == 10);
     CHECK(j.at("first_difference").is_null());
   }
 

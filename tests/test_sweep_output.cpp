@@ -239,12 +239,13 @@ for s in root:
         failures = c.findall('failure')
         assert len(failures) <= 1
         cases.append({'classname': c.get('classname'), 'name': c.get('name'),
+                      'time': c.get('time'),
                       'failure': failures[0].get('message') if failures else None,
                       'out': c.find('system-out').text})
     suites.append({'name': s.get('name'), 'tests': int(s.get('tests')),
-                   'failures': int(s.get('failures')), 'cases': cases})
+                   'failures': int(s.get('failures')), 'time': s.get('time'), 'cases': cases})
 print(json.dumps({'tests': int(root.get('tests')), 'failures': int(root.get('failures')),
-                  'suites': suites}))
+                  'time': root.get('time'), 'suites': suites}))
 )");
   const auto r = testutil::run_process({"/usr/bin/python3", script, xml_path}, dir);
   INFO(r.err);
@@ -252,13 +253,17 @@ print(json.dumps({'tests': int(root.get('tests')), 'failures': int(root.get('fai
   return nlohmann::json::parse(r.out);
 }
 
+// A variant row as the sweep's --json gives it, with the wall time JUnit
+// takes too. `must`: the kinds expected.
 nlohmann::json row(const std::string& variant, bool ok, uint64_t executions,
-                   const std::string& expected, nlohmann::json violations,
-                   nlohmann::json first_failing_seed) {
+                   std::vector<std::string> must, nlohmann::json violations,
+                   nlohmann::json first_failing_seed, double seconds) {
   return {{"variant", variant},
           {"ok", ok},
           {"executions", executions},
-          {"expected", expected},
+          {"expected", {{"must", std::move(must)}, {"may", nlohmann::json::array()}}},
+          {"wall_seconds", seconds},
+          {"reproducer", nullptr},
           {"violations", std::move(violations)},
           {"first_failing_seed", std::move(first_failing_seed)},
           {"metrics", nlohmann::json::object()},
@@ -274,41 +279,49 @@ TEST_CASE("junit: suites, cases, failures and escaping, read back by an XML pars
   nlohmann::json first = {
       {"scenario", odd_scenario},
       {"variants",
-       {row("v1", true, 10, "stale-mmio", {{"stale-mmio", 3}}, 4),
-        row(odd_variant, false, 10, "stale-mmio", nlohmann::json::object(), nullptr)}}};
+       {row("v1", true, 10, {"stale-mmio"}, {{"stale-mmio", 3}}, 4, 1.25),
+        row(odd_variant, false, 10, {"stale-mmio"}, nlohmann::json::object(), nullptr, 0.0004)}}};
   first["variants"][0]["metrics"] = {{"m", {{"min", 1}, {"max", 2}}}};
   nlohmann::json second = {
       {"scenario", "plain"},
-      {"variants", {row("v3", false, 5, "clean", {{"warn:a<b", 2}, {"deadlock", 1}}, 1)}}};
+      {"variants", {row("v3", false, 5, {}, {{"warn:a<b", 2}, {"deadlock", 1}}, 1, 2.0006)}}};
   second["variants"][0]["expected_metrics"] = "x=1";
+  second["variants"][0]["reproducer"] = "kvmsim run s.json --variant v3 --seed 1";
   second["variants"][0]["broken_relations"] = {{"a<=b", 2}};
 
   testutil::TempDir dir;
   const std::string path = dir.file("junit.xml");
-  kvmsim::write_junit(nlohmann::json::array({first, second}), path);
+  const nlohmann::json sweep = {{"scenarios", {first, second}}};
+  kvmsim::write_junit(sweep, path);
   const std::string xml = testutil::read_file(path);
-  CHECK(xml == kvmsim::junit_xml(nlohmann::json::array({first, second})));
+  CHECK(xml == kvmsim::junit_xml(sweep));
   CHECK_FALSE(std::filesystem::exists(path + ".tmp"));
   const nlohmann::json got = parse_junit(path, dir);
 
   // 3 cases, 2 of them not ok. Violation kinds in name order (JSON objects
-  // are sorted); the failure names a first failing seed only if there is one.
+  // are sorted); the failure names a first failing seed only if there is
+  // one, and ends with the reproducer. Times in seconds to the millisecond,
+  // a suite's the sum of its cases', the whole the sum of the suites'.
   const nlohmann::json want = {
       {"tests", 3},
       {"failures", 2},
+      {"time", "3.251"},  // 1.25 + 0.0004 + 2.0006
       {"suites",
        {{{"name", odd_scenario},
          {"tests", 2},
          {"failures", 1},
+         {"time", "1.250"},
          {"cases",
           {{{"classname", "kvmsim." + odd_scenario},
             {"name", "v1"},
+            {"time", "1.250"},
             {"failure", nullptr},
             {"out",
              "executions 10\nviolations: stale-mmio 3\nfirst failing seed: 4\n"
              "expected: stale-mmio\nmetrics: m=1..2\n"}},
            {{"classname", "kvmsim." + odd_scenario},
             {"name", odd_variant},
+            {"time", "0.000"},
             {"failure",
              "expected stale-mmio, found no violation in 10 executions"},
             {"out",
@@ -317,51 +330,57 @@ TEST_CASE("junit: suites, cases, failures and escaping, read back by an XML pars
         {{"name", "plain"},
          {"tests", 1},
          {"failures", 1},
+         {"time", "2.001"},
          {"cases",
           {{{"classname", "kvmsim.plain"},
             {"name", "v3"},
+            {"time", "2.001"},
             {"failure",
              "expected clean, found deadlock 1, warn:a<b 2 in 5 executions; first failing seed "
-             "1; expected metrics x=1; a<=b broken in 2 executions"},
+             "1; expected metrics x=1; a<=b broken in 2 executions; reproduce: kvmsim run s.json "
+             "--variant v3 --seed 1"},
             {"out",
              "executions 5\nviolations: deadlock 1, warn:a<b 2\nfirst failing seed: 1\n"
              "expected: clean\nmetrics: -\nexpected metrics: x=1\n"
              "a<=b broken in 2 executions\n"}}}}}}}};
   CHECK(got.dump(1) == want.dump(1));
-  // Nothing that changes between runs.
-  CHECK(testutil::contains(xml, "time=\"0\""));
 
-  SUBCASE("one report object is one suite") {
+  SUBCASE("one scenario is one suite") {
     const std::string one = dir.file("one.xml");
-    kvmsim::write_junit(second, one);
+    kvmsim::write_junit({{"scenarios", {second}}}, one);
     const nlohmann::json parsed = parse_junit(one, dir);
     CHECK(parsed["suites"].size() == 1);
     CHECK(parsed["suites"][0] == want["suites"][1]);
   }
   SUBCASE("a report without what the XML needs is bad input") {
-    nlohmann::json broken = second;
-    broken["variants"][0].erase("ok");
-    CHECK_THROWS_WITH_AS(kvmsim::junit_xml(broken), doctest::Contains("/variants/0"),
+    nlohmann::json broken = sweep;
+    broken["scenarios"][1]["variants"][0].erase("ok");
+    CHECK_THROWS_WITH_AS(kvmsim::junit_xml(broken), doctest::Contains("/scenarios/1/variants/0"),
+                         sim::InputError);
+    broken = sweep;
+    broken["scenarios"][0]["variants"][1]["wall_seconds"] = -1;
+    CHECK_THROWS_WITH_AS(kvmsim::junit_xml(broken),
+                         doctest::Contains("/scenarios/0/variants/1/wall_seconds"),
                          sim::InputError);
   }
 }
 
-TEST_CASE("junit: what kvmsim sweep --json prints, for a directory and for one scenario") {
+TEST_CASE("junit: what kvmsim sweep --junit writes is what its --json says, for a directory "
+          "and for one scenario") {
   testutil::TempDir dir;
   for (const std::string& target :
        {testutil::source_root() + "/scenarios", testutil::scenario_path()}) {
     CAPTURE(target);
-    const auto r = testutil::run_process(
-        {testutil::kvmsim_bin(), "sweep", target, "--seeds", "0..20", "--json"}, dir);
-    REQUIRE(r.exit_code <= 1);
-    const nlohmann::json reports = nlohmann::json::parse(r.out);
     const std::string path = dir.file("sweep.xml");
-    kvmsim::write_junit(reports, path);
+    const auto r = testutil::run_process(
+        {testutil::kvmsim_bin(), "sweep", target, "--seeds", "0..20", "--json", "--junit", path},
+        dir);
+    REQUIRE(r.exit_code <= 1);
     const nlohmann::json got = parse_junit(path, dir);
 
-    // Expected from the JSON: one suite per report, one case per row, a
-    // failure exactly where ok is false.
-    const nlohmann::json list = reports.is_array() ? reports : nlohmann::json::array({reports});
+    // Expected from the JSON: one suite per scenario, one case per row, a
+    // failure exactly where ok is false, ending with the row's reproducer.
+    const nlohmann::json list = nlohmann::json::parse(r.out).at("scenarios");
     REQUIRE(got["suites"].size() == list.size());
     size_t tests = 0, failures = 0;
     for (size_t i = 0; i < list.size(); ++i) {
@@ -378,8 +397,10 @@ TEST_CASE("junit: what kvmsim sweep --json prints, for a directory and for one s
         CHECK(c["failure"].is_null() == v["ok"].get<bool>());
         if (!v["ok"].get<bool>()) {
           ++suite_failures;
-          CHECK(testutil::contains(c["failure"].get<std::string>(),
-                                   "expected " + v["expected"].get<std::string>()));
+          const std::string failure = c["failure"];
+          CHECK(testutil::contains(failure, "expected "));
+          if (!v["reproducer"].is_null())
+            CHECK(testutil::ends_with(failure, "; reproduce: " + v["reproducer"].get<std::string>()));
         }
         CHECK(testutil::contains(c["out"].get<std::string>(),
                                  fmt::format("executions {}\n", v["executions"].get<uint64_t>())));

@@ -56,6 +56,19 @@ json summary(const model::SweepResult& r) {
           {"strategy", r.strategy}};
 }
 
+// A sweep report's text with every wall time set to 0, after checking that
+// each is a number of seconds: the one member that differs between runs.
+std::string without_wall_times(const std::string& path) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(testutil::read_file(path));
+  for (auto& scenario : j.at("scenarios"))
+    for (auto& row : scenario.at("variants")) {
+      CHECK(row.at("wall_seconds").is_number());
+      CHECK(row.at("wall_seconds").get<double>() >= 0);
+      row["wall_seconds"] = 0.0;
+    }
+  return j.dump(2) + "\n";
+}
+
 const model::Expectation& expectation(const model::Scenario& sc, const std::string& variant) {
   for (const auto& e : sc.expect)
     if (e.variant == variant) return e;
@@ -234,9 +247,11 @@ TEST_CASE("shards merged print exactly what one run prints") {
     const ProcessResult merged = kvmsim(merge, dir);
     CHECK(merged.exit_code == one.exit_code);
     CHECK(merged.out == one.out);
-    // The merged report is the single run's, byte for byte.
-    CHECK(testutil::read_file(dir.file("merged.json")) ==
-          testutil::read_file(dir.file("single.json")));
+    // The merged report is the single run's, byte for byte but for the wall
+    // times, which JUnit alone prints.
+    CHECK(without_wall_times(dir.file("merged.json")) ==
+          without_wall_times(dir.file("single.json")));
+    CHECK_FALSE(contains(merged.out, "wall"));
   }
 }
 
@@ -390,8 +405,8 @@ TEST_CASE("Ctrl-C: a partial report, exit 130, and --resume finishes it as if ne
   const ProcessResult w = testutil::run_process(whole, dir);
   CHECK(w.exit_code == 0);
   CHECK(r.out == w.out);
-  CHECK(testutil::read_file(dir.file("resumed.json")) ==
-        testutil::read_file(dir.file("whole.json")));
+  CHECK(without_wall_times(dir.file("resumed.json")) ==
+        without_wall_times(dir.file("whole.json")));
   CHECK(json::parse(testutil::read_file(dir.file("whole.json"))).at("partial") == false);
 
   // A report of another sweep does not resume.
@@ -419,7 +434,26 @@ TEST_CASE("--check-determinism: every seed runs the same way twice") {
   }
 }
 
-TEST_CASE("--junit: the merge writes what the single run writes") {
+// The time="..." attributes of JUnit XML, in order.
+std::vector<std::string> junit_times(const std::string& xml) {
+  std::vector<std::string> times;
+  for (size_t at = xml.find(" time=\""); at != std::string::npos; at = xml.find(" time=\"", at + 1)) {
+    const size_t begin = at + 7;
+    times.push_back(xml.substr(begin, xml.find('"', begin) - begin));
+  }
+  return times;
+}
+
+// The XML with every time attribute 0.
+std::string without_times(std::string xml) {
+  for (size_t at = xml.find(" time=\""); at != std::string::npos; at = xml.find(" time=\"", at + 1)) {
+    const size_t begin = at + 7;
+    xml.replace(begin, xml.find('"', begin) - begin, "0");
+  }
+  return xml;
+}
+
+TEST_CASE("--junit: the merge writes what the single run writes, with the shards' times summed") {
   TempDir dir;
   const std::string sc = testutil::scenario_path();
   REQUIRE(kvmsim({"sweep", sc, "--seeds", "0..99", "--junit", dir.file("one.xml")}, dir)
@@ -430,12 +464,36 @@ TEST_CASE("--junit: the merge writes what the single run writes") {
                    dir)
                 .exit_code <= 1);
   REQUIRE(kvmsim({"merge", dir.file("1.json"), dir.file("2.json"), "--junit",
-                  dir.file("merged.xml")},
+                  dir.file("merged.xml"), "--report", dir.file("merged.json")},
                  dir)
               .exit_code == 0);
   const std::string xml = testutil::read_file(dir.file("one.xml"));
   CHECK(contains(xml, "v3.16"));
-  CHECK(xml == testutil::read_file(dir.file("merged.xml")));
+  CHECK(without_times(xml) == without_times(testutil::read_file(dir.file("merged.xml"))));
+
+  // Each case's time is the sum of its variant's wall time in the shards,
+  // which the merged report carries; a suite's is the sum of its cases'.
+  const json one = json::parse(testutil::read_file(dir.file("1.json")));
+  const json two = json::parse(testutil::read_file(dir.file("2.json")));
+  const json merged = json::parse(testutil::read_file(dir.file("merged.json")));
+  const json& rows1 = one.at("scenarios").at(0).at("variants");
+  const json& rows2 = two.at("scenarios").at(0).at("variants");
+  const json& rows = merged.at("scenarios").at(0).at("variants");
+  std::vector<std::string> want_cases;
+  double suite = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const double sum = rows1.at(i).at("wall_seconds").get<double>() +
+                       rows2.at(i).at("wall_seconds").get<double>();
+    CHECK(rows1.at(i).at("wall_seconds").get<double>() > 0);  // a sweep takes some time
+    CHECK(rows.at(i).at("wall_seconds").get<double>() == sum);
+    want_cases.push_back(fmt::format("{:.3f}", sum));
+    suite += sum;
+  }
+  const std::vector<std::string> times = junit_times(testutil::read_file(dir.file("merged.xml")));
+  REQUIRE(times.size() == 2 + rows.size());  // testsuites, the one testsuite, its cases
+  CHECK(times[0] == fmt::format("{:.3f}", suite));
+  CHECK(times[1] == fmt::format("{:.3f}", suite));
+  CHECK(std::vector<std::string>(times.begin() + 2, times.end()) == want_cases);
 }
 
 TEST_CASE("GNU parallel over 4 shards, merged: byte-identical to one run") {

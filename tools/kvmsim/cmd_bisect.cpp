@@ -5,6 +5,7 @@
 
 #include "args.hpp"
 #include "commands.hpp"
+#include "output_format.hpp"
 #include "model/bisect.hpp"
 #include "model/scenario.hpp"
 #include "sim/json_input.hpp"
@@ -19,8 +20,8 @@ nlohmann::json commits_json(const model::Variant& v) {
   return j;
 }
 
-nlohmann::json to_json(const model::Bisection& b, const model::Scenario& scenario,
-                       uint64_t begin, uint64_t end) {
+nlohmann::ordered_json to_json(const model::Bisection& b, const model::Scenario& scenario,
+                               uint64_t begin, uint64_t end) {
   nlohmann::json variants = nlohmann::json::array();
   for (const model::BisectStep& s : b.steps) {
     nlohmann::json row = {{"variant", s.variant->name},
@@ -45,14 +46,15 @@ nlohmann::json to_json(const model::Bisection& b, const model::Scenario& scenari
                            {"commits", commits_json(*t.at)},
                            {"previous", t.before ? nlohmann::json(t.before->name)
                                                  : nlohmann::json(nullptr)}});
-  nlohmann::json j = {{"scenario", scenario.name},
-                      {"path", scenario.path},
-                      {"strategy", scenario.exploration.strategy},
-                      {"seeds", {{"begin", begin}, {"end", end}}},
-                      {"variants", variants},
-                      {"transitions", transitions}};
-  if (!scenario.params.empty()) j["params"] = scenario.params;
-  return j;
+  // scenarios/output-schemas/kvmsim-bisect.schema.json
+  return output_document("kvmsim-bisect", 1,
+                         {{"scenario", scenario.name},
+                          {"path", scenario.path},
+                          {"params", scenario.params},
+                          {"strategy", scenario.exploration.strategy},
+                          {"seeds", {{"begin", begin}, {"end", end}}},
+                          {"variants", variants},
+                          {"transitions", transitions}});
 }
 
 // The table: a row per state that ran the scenario; a stretch of states

@@ -5,6 +5,7 @@
 
 #include "args.hpp"
 #include "commands.hpp"
+#include "output_format.hpp"
 #include "model/equiv.hpp"
 #include "model/scenario.hpp"
 #include "sim/json_input.hpp"
@@ -51,16 +52,22 @@ nlohmann::json side_json(const model::EquivSide& s) {
           {"event", s.event ? sim::event_to_json(*s.event) : json(nullptr)}};
 }
 
-nlohmann::json to_json(const model::Scenario& scenario, const std::string& a,
-                       const std::string& b, const model::EquivResult& r) {
+nlohmann::ordered_json to_json(const model::Scenario& scenario, const std::string& a,
+                               const std::string& b, uint64_t begin, uint64_t end,
+                               const model::EquivResult& r) {
   nlohmann::json diff = nullptr;
   if (const auto& d = r.first_difference)
     diff = {{"seed", d->seed}, {"step", d->step}, {"a", side_json(d->a)}, {"b", side_json(d->b)}};
-  return {{"scenario", scenario.name},
-          {"variants", {a, b}},
-          {"seeds", r.seeds},
-          {"equivalent", r.equivalent()},
-          {"first_difference", diff}};
+  // scenarios/output-schemas/kvmsim-equiv.schema.json
+  return output_document("kvmsim-equiv", 1,
+                         {{"scenario", scenario.name},
+                          {"path", scenario.path},
+                          {"variants", {a, b}},
+                          {"strategy", scenario.exploration.strategy},
+                          {"seeds", {{"begin", begin}, {"end", end}}},
+                          {"compared", r.seeds},
+                          {"equivalent", r.equivalent()},
+                          {"first_difference", diff}});
 }
 
 void print_difference(const std::string& path, const std::string& a, const std::string& b,
@@ -89,7 +96,7 @@ int cmd_equiv(const EquivArgs& args) {
   const auto [begin, end] = seed_range(args.seeds, scenario);
   const model::EquivResult r = model::compare_variants(scenario, va, vb, begin, end);
   if (args.json) {
-    fmt::print("{}\n", to_json(scenario, a, b, r).dump(2));
+    fmt::print("{}\n", to_json(scenario, a, b, begin, end, r).dump(2));
   } else {
     fmt::print("scenario {} ({}): {} vs {}, seeds {}..{} ({})\n", scenario.name, args.scenario, a,
                b, begin, end, scenario.exploration.strategy);

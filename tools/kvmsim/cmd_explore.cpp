@@ -5,6 +5,7 @@
 
 #include "args.hpp"
 #include "commands.hpp"
+#include "output_format.hpp"
 #include "model/explore.hpp"
 #include "model/scenario.hpp"
 #include "sim/json_input.hpp"
@@ -42,8 +43,8 @@ std::string plural(uint64_t n, const char* word) {
   return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
 }
 
-nlohmann::json to_json(const ExploreArgs& args, const model::Scenario& scenario,
-                       const model::ExploreResult& r) {
+nlohmann::ordered_json to_json(const ExploreArgs& args, const model::Scenario& scenario,
+                               const model::ExploreResult& r) {
   const sim::SearchResult& s = r.search;
   nlohmann::json j{{"scenario", scenario.name},
                    {"path", scenario.path},
@@ -53,9 +54,9 @@ nlohmann::json to_json(const ExploreArgs& args, const model::Scenario& scenario,
                    {"schedules", s.schedules},
                    {"pruned", s.pruned},
                    {"complete", s.complete},
-                   {"max_depth", s.max_depth}};
-  if (!scenario.params.empty()) j["params"] = scenario.params;
-  if (args.max_schedules) j["max_schedules"] = *args.max_schedules;
+                   {"max_depth", s.max_depth},
+                   {"params", scenario.params}};
+  j["max_schedules"] = args.max_schedules ? nlohmann::json(*args.max_schedules) : nlohmann::json();
   j["verdict"] = sim::violation_to_json(s.failing ? s.failing->violation : std::nullopt);
   if (s.failing) {
     j["preemptions"] = s.failing->preemptions;
@@ -67,7 +68,8 @@ nlohmann::json to_json(const ExploreArgs& args, const model::Scenario& scenario,
     j["runs"] = runs;
     if (args.trace) j["trace"] = *args.trace;
   }
-  return j;
+  // scenarios/output-schemas/kvmsim-explore.schema.json
+  return output_document("kvmsim-explore", 1, j);
 }
 
 void print_human(const ExploreArgs& args, const model::Scenario& scenario,

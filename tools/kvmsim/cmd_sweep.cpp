@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -82,6 +83,7 @@ void resume_from(SweepReport& report, const std::string& path) {
   for (size_t i = 0; i < report.scenarios.size(); ++i) {
     report.scenarios[i].variants = std::move(before.scenarios[i].variants);
     report.scenarios[i].traces = std::move(before.scenarios[i].traces);
+    report.scenarios[i].wall_seconds = std::move(before.scenarios[i].wall_seconds);
   }
 }
 
@@ -121,7 +123,11 @@ int cmd_sweep(const SweepArgs& args) {
     for (model::SweepResult& r : s.variants) {
       const model::Expectation& e = expectation_of(s, r);
       options.strategy = r.strategy;
+      // Wall time, for JUnit only: the one output that may hold it.
+      const auto start = std::chrono::steady_clock::now();
       model::merge(r, model::sweep_seeds(s.scenario, e, to_run(s, r, report.shard), options), e);
+      s.wall_seconds[r.variant] +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (report_dir) report_dir->add(s.scenario, r.variant, r.failing_seeds);
       if (args.traces && r.first_failing_seed)
         s.traces[r.variant] = write_first_failure(s.scenario, r, *args.traces);

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "output_format.hpp"
 #include "model/variants.hpp"
 
 namespace kvmsim {
@@ -31,14 +32,15 @@ std::string wrap(const std::string& text, size_t indent, size_t width) {
 
 int cmd_variants(bool json, bool notes) {
   if (json) {
-    nlohmann::json out = nlohmann::json::array();
+    nlohmann::json variants = nlohmann::json::array();
     for (const auto& v : model::all_variants()) {
       nlohmann::json commits = nlohmann::json::array();
       for (const auto& c : v.commits) commits.push_back({{"id", c.id}, {"title", c.title}});
-      out.push_back({{"name", v.name}, {"version", v.version}, {"commits", commits},
-                     {"notes", v.notes}});
+      variants.push_back({{"name", v.name}, {"version", v.version}, {"commits", commits},
+                          {"notes", v.notes}});
     }
-    fmt::print("{}\n", out.dump(2));
+    // scenarios/output-schemas/kvmsim-variants.schema.json
+    fmt::print("{}\n", output_document("kvmsim-variants", 1, {{"variants", variants}}).dump(2));
     return 0;
   }
   size_t w = 0;

@@ -44,19 +44,36 @@ std::string metrics_text(const sim::JsonIn& metrics) {
   return model::metrics_text(ranges);
 }
 
+// The expected verdict as the sweep's table says it: "clean", "a+b"; then
+// the kinds that may show up too, if any.
+std::string expected_text(const sim::JsonIn& expected) {
+  const auto kinds = [&](const char* key) {
+    std::vector<std::string> list;
+    for (const sim::JsonIn& kind : expected.at(key).items()) list.push_back(kind.str());
+    return fmt::format("{}", fmt::join(list, "+"));
+  };
+  const std::string must = kinds("must"), may = kinds("may");
+  return (must.empty() ? "clean" : must) + (may.empty() ? "" : " (may: " + may + ")");
+}
+
 struct Case {
   std::string variant;
   bool ok = false;
+  double seconds = 0;   // the wall time of the variant's sweep
   std::string failure;  // message, when not ok
   std::string out;      // the counts
 };
+
+// JUnit's time attributes: seconds, to the millisecond.
+std::string time_text(double seconds) { return fmt::format("{:.3f}", seconds); }
 
 Case make_case(const sim::JsonIn& row) {
   Case c;
   c.variant = row.at("variant").str();
   c.ok = row.at("ok").boolean();
+  c.seconds = row.at("wall_seconds").seconds();
   const uint64_t executions = row.at("executions").u64();
-  const std::string expected = row.at("expected").str();
+  const std::string expected = expected_text(row.at("expected"));
   const std::string found = violations_text(row.at("violations"));
   const bool seed = row.has("first_failing_seed") && !row.at("first_failing_seed").raw().is_null();
   const std::string first_seed = seed ? std::to_string(row.at("first_failing_seed").u64()) : "none";
@@ -77,6 +94,8 @@ Case make_case(const sim::JsonIn& row) {
     if (!expected_metrics.empty())
       c.failure += fmt::format("; expected metrics {}", expected_metrics);
     for (const std::string& b : broken) c.failure += fmt::format("; {}", b);
+    if (!row.at("reproducer").raw().is_null())
+      c.failure += fmt::format("; reproduce: {}", row.at("reproducer").str());
   }
   return c;
 }
@@ -85,6 +104,7 @@ struct Suite {
   std::string scenario;
   std::vector<Case> cases;
   size_t failures = 0;
+  double seconds = 0;
 };
 
 Suite make_suite(const sim::JsonIn& report) {
@@ -93,38 +113,37 @@ Suite make_suite(const sim::JsonIn& report) {
   for (const sim::JsonIn& row : report.at("variants").items()) {
     s.cases.push_back(make_case(row));
     if (!s.cases.back().ok) ++s.failures;
+    s.seconds += s.cases.back().seconds;
   }
   return s;
 }
 
 }  // namespace
 
-std::string junit_xml(const nlohmann::json& reports) {
-  const sim::JsonIn root(reports, kSource);
+std::string junit_xml(const nlohmann::json& sweep) {
+  const sim::JsonIn root(sweep, kSource);
   std::vector<Suite> suites;
-  if (reports.is_array()) {
-    for (const sim::JsonIn& report : root.items()) suites.push_back(make_suite(report));
-  } else {
-    suites.push_back(make_suite(root));
-  }
+  for (const sim::JsonIn& report : root.at("scenarios").items()) suites.push_back(make_suite(report));
   size_t tests = 0, failures = 0;
+  double seconds = 0;
   for (const Suite& s : suites) {
     tests += s.cases.size();
     failures += s.failures;
+    seconds += s.seconds;
   }
   std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   xml += fmt::format(
-      "<testsuites name=\"kvmsim\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"0\">\n", tests,
-      failures);
+      "<testsuites name=\"kvmsim\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"{}\">\n",
+      tests, failures, time_text(seconds));
   for (const Suite& s : suites) {
     const std::string name = xml_attribute(s.scenario);
     xml += fmt::format(
         "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\" "
-        "time=\"0\">\n",
-        name, s.cases.size(), s.failures);
+        "time=\"{}\">\n",
+        name, s.cases.size(), s.failures, time_text(s.seconds));
     for (const Case& c : s.cases) {
-      xml += fmt::format("    <testcase classname=\"kvmsim.{}\" name=\"{}\" time=\"0\">\n", name,
-                         xml_attribute(c.variant));
+      xml += fmt::format("    <testcase classname=\"kvmsim.{}\" name=\"{}\" time=\"{}\">\n",
+                         name, xml_attribute(c.variant), time_text(c.seconds));
       if (!c.ok)
         xml += fmt::format("      <failure type=\"unexpected-verdict\" message=\"{}\"/>\n",
                            xml_attribute(c.failure));
@@ -137,8 +156,8 @@ std::string junit_xml(const nlohmann::json& reports) {
   return xml;
 }
 
-void write_junit(const nlohmann::json& reports, const std::string& path) {
-  sim::write_file_atomically(path, junit_xml(reports));
+void write_junit(const nlohmann::json& sweep, const std::string& path) {
+  sim::write_file_atomically(path, junit_xml(sweep));
 }
 
 }  // namespace kvmsim

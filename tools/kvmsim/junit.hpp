@@ -1,5 +1,6 @@
 // JUnit XML for CI dashboards: a test suite per scenario, a test case per
-// variant, a failure where the verdict was not the expected one.
+// variant with the wall time of its sweep, a failure where the verdict was
+// not the expected one.
 #pragma once
 
 #include <string>
@@ -8,13 +9,14 @@
 
 namespace kvmsim {
 
-// `reports` is what `kvmsim sweep --json` prints: an array of
-// {"scenario", "variants": [row...]} objects, or one such object. Written
-// atomically; the same reports always give the same bytes (every time="0").
-// InputError naming the JSON path if a report lacks what the XML needs.
-void write_junit(const nlohmann::json& reports, const std::string& path);
+// `sweep` is what `kvmsim sweep --json` prints (format kvmsim-sweep), each
+// variant row with its "wall_seconds" too: the times of the test cases,
+// which reach no other output. A failure's message ends with the row's
+// reproducer. Written atomically. InputError naming the JSON path if the
+// document lacks what the XML needs.
+void write_junit(const nlohmann::json& sweep, const std::string& path);
 
 // The XML text write_junit writes.
-std::string junit_xml(const nlohmann::json& reports);
+std::string junit_xml(const nlohmann::json& sweep);
 
 }  // namespace kvmsim

@@ -8,6 +8,7 @@
 #include "args.hpp"
 #include "interrupt.hpp"
 #include "junit.hpp"
+#include "output_format.hpp"
 #include "model/variants.hpp"
 #include "sim/file_output.hpp"
 #include "sim/json_input.hpp"
@@ -23,9 +24,13 @@ namespace {
 
 using nlohmann::json;
 
-// The first member of every report: what the file is, and its format version.
-constexpr const char* kFormatKey = "kvmsim_sweep_report";
-constexpr int kFormatVersion = 1;
+// What --json prints (scenarios/output-schemas/kvmsim-sweep.schema.json).
+constexpr const char* kSweepFormat = "kvmsim-sweep";
+constexpr int kSweepVersion = 1;
+// The report (kvmsim-sweep-report.schema.json). Version 1 named itself with
+// a member "kvmsim_sweep_report": 1, and had no wall times.
+constexpr const char* kReportFormat = "kvmsim-sweep-report";
+constexpr int kReportVersion = 2;
 
 const model::Expectation& expectation_of(const model::Scenario& scenario,
                                          const std::string& variant) {
@@ -42,37 +47,83 @@ json metrics_json(const std::map<std::string, model::MetricRange>& metrics) {
   return j;
 }
 
-// A variant's row as sweep --json prints it.
-json result_json(const model::SweepResult& r) {
+// The verdict an expectation asks for, as lists: the kinds that must show
+// up, and the kinds that may.
+json expectation_json(const model::Expectation& e) {
+  return {{"must", e.kinds}, {"may", json::array()}};
+}
+
+// What the sweep of a variant found, as both --json and the report give it.
+json result_json(const ScenarioSweep& s, const model::SweepResult& r) {
+  const auto trace = s.traces.find(r.variant);
   return {{"variant", r.variant},
           {"executions", r.executions},
           {"violations", r.violations},
           {"metrics", metrics_json(r.metrics)},
           {"first_failing_seed",
            r.first_failing_seed ? json(*r.first_failing_seed) : json(nullptr)},
-          {"expected", r.expected},
+          {"expected", expectation_json(expectation_of(s.scenario, r.variant))},
           {"expected_metrics", r.expected_metrics},
           {"broken_relations", r.broken_relations},
-          {"ok", r.ok}};
-}
-
-// A scenario as sweep --json prints it.
-json scenario_json(const ScenarioSweep& s) {
-  json variants = json::array();
-  for (const auto& r : s.variants) {
-    json row = result_json(r);
-    if (const auto it = s.traces.find(r.variant); it != s.traces.end()) row["trace"] = it->second;
-    variants.push_back(std::move(row));
-  }
-  json j = {{"scenario", s.scenario.name}, {"variants", std::move(variants)}};
-  if (!s.scenario.params.empty()) j["params"] = s.scenario.params;
-  return j;
+          {"not_seen", json::array()},
+          {"ok", r.ok},
+          {"trace", trace != s.traces.end() ? json(trace->second) : json(nullptr)}};
 }
 
 json seeds_json(const model::SeedIntervals& seeds) {
   json j = json::array();
   for (const auto& [a, b] : seeds) j.push_back({a, b});
   return j;
+}
+
+// The seeds of `planned` that `r` did not cover.
+model::SeedIntervals missing_of(const model::SweepResult& r, const model::SeedIntervals& planned) {
+  model::SeedIntervals missing;
+  for (const auto& [a, b] : planned)
+    for (const auto& gap : model::missing_seeds(r.seeds, a, b)) missing.push_back(gap);
+  return missing;
+}
+
+// The probability a PCT sweep guarantees (nullopt for other strategies).
+std::optional<sim::PctCoverage> pct_guarantee(const model::SweepResult& r) {
+  const auto pct = sim::parse_pct_spec(r.strategy);
+  if (!pct || !pct->steps) return std::nullopt;
+  return sim::pct_coverage(pct->depth, r.threads, *pct->steps, r.max_steps, r.executions);
+}
+
+// What a variant covered, as the text's "covered" lines say it.
+json coverage_json(const model::SweepResult& r, const model::SeedIntervals& planned) {
+  json pct = nullptr;
+  if (const auto c = pct_guarantee(r))
+    pct = {{"depth", c->depth},
+           {"threads", c->threads},
+           {"steps", c->steps},
+           {"max_steps_seen", c->max_steps_seen},
+           {"per_execution", c->per_execution},
+           {"over_sweep", c->over_sweep}};
+  return {{"strategy", r.strategy},
+          {"covered", seeds_json(r.seeds)},
+          {"missing", seeds_json(missing_of(r, planned))},
+          {"pct", pct}};
+}
+
+// A scenario as --json prints it.
+json scenario_json(const ScenarioSweep& s, const model::SeedIntervals& planned) {
+  json variants = json::array();
+  for (const auto& r : s.variants) {
+    json row = result_json(s, r);
+    row["coverage"] = coverage_json(r, planned);
+    row["nondeterministic"] = r.nondeterministic;
+    const auto command = run_command(s, r);
+    row["reproducer"] = command ? json(*command) : json(nullptr);
+    variants.push_back(std::move(row));
+  }
+  return {{"scenario", s.scenario.name},
+          {"path", s.scenario.path},
+          {"params", s.scenario.params},
+          {"strategy", s.strategy},
+          {"seeds", {{"begin", s.seed_begin}, {"end", s.seed_end}}},
+          {"variants", std::move(variants)}};
 }
 
 model::SeedIntervals read_seeds(const sim::JsonIn& in) {
@@ -102,8 +153,8 @@ model::MetricRange read_range(const sim::JsonIn& in) {
 
 model::SweepResult read_result(const sim::JsonIn& in) {
   in.expect_object({"variant", "executions", "violations", "metrics", "first_failing_seed",
-                    "expected", "expected_metrics", "broken_relations", "ok", "covered",
-                    "max_steps", "threads", "strategy", "trace"});
+                    "expected", "expected_metrics", "broken_relations", "not_seen", "ok",
+                    "trace", "covered", "max_steps", "threads", "strategy", "wall_seconds"});
   model::SweepResult r;
   r.variant = in.at("variant").str();
   r.executions = in.at("executions").u64();
@@ -111,9 +162,9 @@ model::SweepResult read_result(const sim::JsonIn& in) {
   r.metrics = read_map(in.at("metrics"), read_range);
   if (!in.at("first_failing_seed").raw().is_null())
     r.first_failing_seed = in.at("first_failing_seed").u64();
-  r.expected = in.at("expected").str();
   r.expected_metrics = in.at("expected_metrics").str();
   r.broken_relations = read_map(in.at("broken_relations"), read_u64);
+  for (const sim::JsonIn& kind : in.at("not_seen").items()) kind.str();  // a list of kinds
   r.ok = in.at("ok").boolean();
   r.seeds = read_seeds(in.at("covered"));
   if (model::count_seeds(r.seeds) != r.executions)
@@ -145,14 +196,10 @@ std::vector<std::string> coverage_lines(const model::SweepResult& r,
                                         const model::SeedIntervals& planned) {
   std::string line = fmt::format("seeds {} ({} executions, {})", model::seeds_text(r.seeds),
                                  r.executions, r.strategy);
-  model::SeedIntervals missing;
-  for (const auto& [a, b] : planned)
-    for (const auto& gap : model::missing_seeds(r.seeds, a, b)) missing.push_back(gap);
+  const model::SeedIntervals missing = missing_of(r, planned);
   if (!missing.empty()) line += "; MISSING: seeds " + model::seeds_text(missing);
   std::vector<std::string> lines = {line};
-  if (const auto pct = sim::parse_pct_spec(r.strategy); pct && pct->steps)
-    lines.push_back(sim::describe(
-        sim::pct_coverage(pct->depth, r.threads, *pct->steps, r.max_steps, r.executions)));
+  if (const auto pct = pct_guarantee(r)) lines.push_back(sim::describe(*pct));
   return lines;
 }
 
@@ -265,11 +312,8 @@ void print_table(const ScenarioSweep& s, const model::SeedIntervals& planned) {
       fmt::print("{:<{}} {} broken in {} execution(s)\n", "", w, relation, executions);
     if (const auto it = s.traces.find(r.variant); it != s.traces.end())
       repro.push_back(fmt::format("  kvmsim replay {}", it->second));
-    else if (r.first_failing_seed)
-      repro.push_back(fmt::format(
-          "  kvmsim run {} --variant {} --seed {}{}{}", sc.path, r.variant, *r.first_failing_seed,
-          s.strategy == sc.exploration.strategy ? "" : " --strategy " + r.strategy,
-          param_options(sc.params)));
+    else if (const auto command = run_command(s, r))
+      repro.push_back("  " + *command);
   }
   if (!repro.empty()) {
     fmt::print("first failure of each variant:\n");
@@ -297,6 +341,15 @@ void print_table(const ScenarioSweep& s, const model::SeedIntervals& planned) {
 
 }  // namespace
 
+std::optional<std::string> run_command(const ScenarioSweep& s, const model::SweepResult& r) {
+  if (!r.first_failing_seed) return std::nullopt;
+  const model::Scenario& sc = s.scenario;
+  return fmt::format("kvmsim run {} --variant {} --seed {}{}{}", sc.path, r.variant,
+                     *r.first_failing_seed,
+                     s.strategy == sc.exploration.strategy ? "" : " --strategy " + r.strategy,
+                     param_options(sc.params));
+}
+
 std::pair<uint64_t, uint64_t> parse_shard(const std::string& text) {
   const size_t slash = text.find('/');
   const auto k = sim::parse_u64(text.substr(0, slash));
@@ -313,17 +366,18 @@ model::SeedIntervals planned_seeds(const ScenarioSweep& s, const std::optional<s
   return part ? model::SeedIntervals{*part} : model::SeedIntervals{};
 }
 
-json report_json(const SweepReport& report) {
+nlohmann::ordered_json report_json(const SweepReport& report) {
   json scenarios = json::array();
   for (const ScenarioSweep& s : report.scenarios) {
     json variants = json::array();
     for (const auto& r : s.variants) {
-      json row = result_json(r);
+      json row = result_json(s, r);
       row["covered"] = seeds_json(r.seeds);
       row["max_steps"] = r.max_steps;
       row["threads"] = r.threads;
       row["strategy"] = r.strategy;
-      if (const auto it = s.traces.find(r.variant); it != s.traces.end()) row["trace"] = it->second;
+      const auto seconds = s.wall_seconds.find(r.variant);
+      row["wall_seconds"] = seconds == s.wall_seconds.end() ? 0.0 : seconds->second;
       variants.push_back(std::move(row));
     }
     scenarios.push_back({{"scenario", s.scenario.name},
@@ -335,12 +389,12 @@ json report_json(const SweepReport& report) {
                          {"seeds", {s.seed_begin, s.seed_end}},
                          {"variants", std::move(variants)}});
   }
-  return {{kFormatKey, kFormatVersion},
-          {"tool", report.tool},
-          {"params", report.param_specs},
-          {"shard", report.shard ? json(*report.shard) : json(nullptr)},
-          {"partial", report.partial},
-          {"scenarios", std::move(scenarios)}};
+  return output_document(kReportFormat, kReportVersion,
+                         {{"tool", report.tool},
+                          {"params", report.param_specs},
+                          {"shard", report.shard ? json(*report.shard) : json(nullptr)},
+                          {"partial", report.partial},
+                          {"scenarios", std::move(scenarios)}});
 }
 
 void write_report(const SweepReport& report, const std::string& path) {
@@ -350,13 +404,18 @@ void write_report(const SweepReport& report, const std::string& path) {
 SweepReport read_report(const std::string& path) {
   const json doc = sim::read_json_file(path);
   const sim::JsonIn in(doc, path);
-  if (!doc.is_object() || !doc.contains(kFormatKey))
-    in.error(std::string("not a kvmsim sweep report (no \"") + kFormatKey +
-             "\"; write one with kvmsim sweep --report)");
-  in.expect_object({kFormatKey, "tool", "params", "shard", "partial", "scenarios"});
-  if (in.at(kFormatKey).u64() != kFormatVersion)
-    in.at(kFormatKey).error(fmt::format("format version {} is not the one this kvmsim reads ({})",
-                                        in.at(kFormatKey).u64(), kFormatVersion));
+  if (doc.is_object() && doc.contains("kvmsim_sweep_report"))
+    in.error(fmt::format("a sweep report of format version 1, which this kvmsim does not read "
+                         "(it reads {} version {}): run the sweep again",
+                         kReportFormat, kReportVersion));
+  if (!doc.is_object() || doc.value("format", json()) != kReportFormat)
+    in.error(fmt::format("not a kvmsim sweep report (\"format\" is not \"{}\"; write one "
+                         "with kvmsim sweep --report)",
+                         kReportFormat));
+  in.expect_object({"format", "version", "tool", "params", "shard", "partial", "scenarios"});
+  if (in.at("version").u64() != kReportVersion)
+    in.at("version").error(fmt::format("format version {} is not the one this kvmsim reads ({})",
+                                       in.at("version").u64(), kReportVersion));
   SweepReport report;
   report.tool = in.at("tool").str();
   for (const auto& spec : in.at("params").items()) report.param_specs.push_back(spec.str());
@@ -389,12 +448,15 @@ SweepReport read_report(const std::string& path) {
       seeds.error("expected [first, last] seeds");
     for (const sim::JsonIn& v : sc.at("variants").items()) {
       s.variants.push_back(read_result(v));
-      const model::SweepResult& r = s.variants.back();
-      if (expectation_of(s.scenario, r.variant).verdict() != r.expected)
+      model::SweepResult& r = s.variants.back();
+      const model::Expectation& e = expectation_of(s.scenario, r.variant);
+      if (v.at("expected").raw() != expectation_json(e))
         v.at("expected").error("is not what the scenario content expects");
+      r.expected = e.verdict();
       for (const auto& [a, b] : r.seeds)
         if (a < s.seed_begin || b > s.seed_end) v.at("covered").error("seeds outside \"seeds\"");
-      if (v.has("trace")) s.traces[r.variant] = v.at("trace").str();
+      if (!v.at("trace").raw().is_null()) s.traces[r.variant] = v.at("trace").str();
+      s.wall_seconds[r.variant] = v.at("wall_seconds").seconds();
     }
     report.scenarios.push_back(std::move(s));
   }
@@ -462,6 +524,8 @@ void merge_reports(SweepReport& report, const SweepReport& other, const std::str
           *more.first_failing_seed < r.first_failing_seed.value_or(UINT64_MAX))
         a.traces[r.variant] = trace->second;
       model::merge(r, more, expectation_of(a.scenario, r.variant));
+      if (const auto seconds = b.wall_seconds.find(r.variant); seconds != b.wall_seconds.end())
+        a.wall_seconds[r.variant] += seconds->second;
     }
   }
   report.partial = report.partial || other.partial;
@@ -473,8 +537,18 @@ SweepPrinter::SweepPrinter(OutputFormat format, const std::vector<std::string>& 
     : format_(format), shard_(std::move(shard)), grid_(param_grid(param_specs)) {}
 
 void SweepPrinter::add(const ScenarioSweep& s) {
-  json j = scenario_json(s);
-  for (const auto& r : s.variants) all_ok_ = all_ok_ && r.ok && r.nondeterministic == 0;
+  json j = scenario_json(s, planned_seeds(s, shard_));
+  // A nondeterministic seed fails a variant whose verdict was as expected.
+  std::vector<std::string> failed;
+  for (const auto& r : s.variants)
+    if (!r.ok || r.nondeterministic != 0) failed.push_back(r.variant);
+  if (!failed.empty()) {
+    const model::Scenario& sc = s.scenario;
+    failed_.push_back(fmt::format("{}{} at {}", sc.name,
+                                  sc.params.empty() ? "" : " [" + params_text(sc.params) + "]",
+                                  fmt::join(failed, ", ")));
+    failed_json_.push_back({{"scenario", sc.name}, {"params", sc.params}, {"variants", failed}});
+  }
   if (format_ == OutputFormat::text) {
     print_table(s, planned_seeds(s, shard_));
     std::fflush(stdout);
@@ -487,6 +561,12 @@ void SweepPrinter::add(const ScenarioSweep& s) {
     if (grid_.size() > 1 && format_ == OutputFormat::text) print_growth(grid_, group_);
     group_.clear();
   }
+  json timed = j;
+  for (auto& row : timed.at("variants")) {
+    const auto seconds = s.wall_seconds.find(row.at("variant").get<std::string>());
+    row["wall_seconds"] = seconds == s.wall_seconds.end() ? 0.0 : seconds->second;
+  }
+  junit_.push_back(std::move(timed));
   reports_.push_back(std::move(j));
 }
 
@@ -504,17 +584,28 @@ int SweepPrinter::finish(const SweepReport& report, bool interrupted,
     unfinished = fmt::format("INTERRUPTED: partial report ({} of {} executions)", done, planned);
   else if (done < planned)
     unfinished = fmt::format("INCOMPLETE: {} of {} executions (see MISSING above)", done, planned);
+  const auto document = [&](const json& scenarios) {
+    return output_document(
+        kSweepFormat, kSweepVersion,
+        {{"params", report.param_specs},
+         {"shard", report.shard ? json(*report.shard) : json(nullptr)},
+         {"scenarios", scenarios},
+         {"ok", failed_.empty()},
+         {"complete", unfinished.empty()},
+         {"failed", failed_json_}});
+  };
   if (format_ == OutputFormat::matrix)
     print_matrix(reports_);
   else if (format_ == OutputFormat::json)
-    fmt::print("{}\n", (reports_.size() == 1 ? reports_[0] : reports_).dump(2));
+    fmt::print("{}\n", document(reports_).dump(2));
   else if (unfinished.empty())
-    fmt::print("{}\n", all_ok_ ? "all scenarios as expected" : "UNEXPECTED verdict");
+    fmt::print("{}\n", failed_.empty() ? "all scenarios as expected"
+                                       : fmt::format("FAILED: {}", fmt::join(failed_, "; ")));
   if (!unfinished.empty())
     fmt::print(format_ == OutputFormat::text ? stdout : stderr, "{}\n", unfinished);
-  if (junit) write_junit(reports_, *junit);
+  if (junit) write_junit(json(document(junit_)), *junit);
   if (interrupted) return kInterruptedExit;
-  return all_ok_ && unfinished.empty() ? 0 : 1;
+  return failed_.empty() && unfinished.empty() ? 0 : 1;
 }
 
 }  // namespace kvmsim

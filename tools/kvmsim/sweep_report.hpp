@@ -26,6 +26,9 @@ struct ScenarioSweep {
   uint64_t seed_begin = 0, seed_end = 0;  // the whole range, over every shard
   std::vector<model::SweepResult> variants;   // in the scenario's order
   std::map<std::string, std::string> traces;  // variant -> its first failure's trace file
+  // variant -> the wall time its sweep took, over every shard and resumption:
+  // JUnit's test case times, carried by the report, printed nowhere else.
+  std::map<std::string, double> wall_seconds;
 };
 
 struct SweepReport {
@@ -43,7 +46,11 @@ std::pair<uint64_t, uint64_t> parse_shard(const std::string& text);
 // The seeds of the scenario's range that `shard` ("K/N" or none) covers.
 model::SeedIntervals planned_seeds(const ScenarioSweep& s, const std::optional<std::string>& shard);
 
-nlohmann::json report_json(const SweepReport& report);
+// The `kvmsim run` command line that runs `r`'s first failing seed as the
+// sweep ran it; nullopt if `r` has none.
+std::optional<std::string> run_command(const ScenarioSweep& s, const model::SweepResult& r);
+
+nlohmann::ordered_json report_json(const SweepReport& report);
 void write_report(const SweepReport& report, const std::string& path);  // atomically
 // InputError naming the file and the JSON path of what is wrong.
 SweepReport read_report(const std::string& path);
@@ -84,8 +91,11 @@ class SweepPrinter {
   std::optional<std::string> shard_;
   std::vector<model::ParamValues> grid_;
   std::vector<nlohmann::json> group_;  // the current file's parameter combinations
-  nlohmann::json reports_ = nlohmann::json::array();  // what --json prints
-  bool all_ok_ = true;
+  nlohmann::json reports_ = nlohmann::json::array();  // the scenarios --json prints
+  nlohmann::json junit_ = nlohmann::json::array();    // the same, with wall times
+  // "name [params] at v1, v2" of each scenario with a variant not as expected.
+  std::vector<std::string> failed_;
+  nlohmann::json failed_json_ = nlohmann::json::array();
 };
 
 }  // namespace kvmsim
