@@ -1,0 +1,233 @@
+#!/usr/bin/python3
+"""Runs kvmsim's machine-readable outputs on the shipped scenarios and
+validates each against its schema in scenarios/output-schemas/, so that the
+published schemas and what kvmsim prints cannot drift apart unnoticed: every
+--json (sweep of one scenario and of several, a failing sweep, a PCT sweep,
+parameters, shards and their merge, bisect, equiv, explore, variants) and
+the sweep --report file. Documents that break the schemas' rules are checked
+to be rejected.
+
+Usage: check_outputs.py SOURCE_ROOT KVMSIM"""
+import copy
+import json
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+import jsonschema
+
+failures = []
+
+
+def fail(what):
+    failures.append(what)
+    print(f"FAIL: {what}")
+
+
+def run(kvmsim, args, status):
+    """kvmsim's stdout, after checking its exit status."""
+    r = subprocess.run([kvmsim, *args], capture_output=True, text=True, check=False)
+    if r.returncode != status:
+        fail(f"kvmsim {' '.join(args)}: exit {r.returncode}, not {status}: {r.stderr.strip()}")
+    return r.stdout
+
+
+class Schemas:
+    def __init__(self, root):
+        self.validators = {}
+        for path in sorted((root / "scenarios" / "output-schemas").glob("*.schema.json")):
+            schema = json.loads(path.read_text())
+            jsonschema.Draft202012Validator.check_schema(schema)
+            fmt = schema["properties"]["format"]["const"]
+            if path.name != f"{fmt}.schema.json":
+                fail(f"{path}: the schema of format {fmt} is not named {fmt}.schema.json")
+            self.validators[fmt] = jsonschema.Draft202012Validator(schema)
+
+    def errors(self, doc):
+        """What is wrong with `doc` by the schema its "format" names."""
+        if not isinstance(doc, dict) or doc.get("format") not in self.validators:
+            return ["no known \"format\""]
+        return [f"/{'/'.join(map(str, e.absolute_path))}: {e.message}"
+                for e in self.validators[doc["format"]].iter_errors(doc)]
+
+    def check(self, what, text, fmt):
+        """Parses `text` (a document of format `fmt`) and validates it."""
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as e:
+            fail(f"{what}: not JSON: {e}")
+            return None
+        # The format and its version first, before anything else.
+        if list(doc)[:2] != ["format", "version"]:
+            fail(f"{what}: starts with {list(doc)[:2]}, not format and version")
+        if doc.get("format") != fmt:
+            fail(f"{what}: format {doc.get('format')!r}, not {fmt!r}")
+        for error in self.errors(doc):
+            fail(f"{what}: {error}")
+        return doc
+
+
+def check_outputs(root, kvmsim, schemas, tmp):
+    sc = root / "scenarios"
+    mmio = str(sc / "ee3d1570b586-mmio-cache-generation.json")  # stale-mmio at v3.16
+    zap = str(sc / "83cdb56864-zap-restarts.json")               # has parameters
+    docs = {}
+
+    docs["variants"] = schemas.check("variants --json", run(kvmsim, ["variants", "--json"], 0),
+                                     "kvmsim-variants")
+
+    one = schemas.check("sweep of one scenario",
+                        run(kvmsim, ["sweep", mmio, "--seeds", "0..49", "--json"], 0),
+                        "kvmsim-sweep")
+    if one:
+        if len(one["scenarios"]) != 1 or not one["ok"] or one["failed"]:
+            fail("sweep of one scenario: not one scenario, all as expected")
+        docs["sweep"] = one
+
+    # Every scenario file of the directory, and nothing else: not schema.json,
+    # not the schemas in output-schemas/.
+    files = sorted(p for p in sc.glob("*.json") if p.name != "schema.json")
+    several = schemas.check("sweep of the directory",
+                            run(kvmsim, ["sweep", str(sc), "--seeds", "0..9", "--json"], 1),
+                            "kvmsim-sweep")
+    if several and [s["path"] for s in several["scenarios"]] != [str(p) for p in files]:
+        fail(f"sweep of the directory: scenarios {[s['path'] for s in several['scenarios']]}, "
+             f"not the {len(files)} scenario files")
+
+    # A failing sweep: v3.17 (clean) expected to show stale-mmio.
+    scenario = json.loads(pathlib.Path(mmio).read_text())
+    scenario["expect"][1]["verdict"] = "stale-mmio"
+    wrong = tmp / "wrong.json"
+    wrong.write_text(json.dumps(scenario))
+    failed = schemas.check("failing sweep",
+                           run(kvmsim, ["sweep", str(wrong), "--seeds", "0..49", "--json"], 1),
+                           "kvmsim-sweep")
+    if failed and (failed["ok"] or failed["failed"] != [
+            {"scenario": scenario["name"], "params": {}, "variants": ["v3.17"]}]):
+        fail(f"failing sweep: ok {failed['ok']}, failed {failed['failed']}")
+
+    pct = schemas.check("PCT sweep",
+                        run(kvmsim, ["sweep", mmio, "--variant", "v3.17", "--seeds", "0..19",
+                                     "--strategy", "pct:2", "--json"], 0), "kvmsim-sweep")
+    if pct and any(v["coverage"]["pct"] is None for v in pct["scenarios"][0]["variants"]):
+        fail("PCT sweep: a variant without PCT's guarantee")
+
+    params = schemas.check("sweep with --param",
+                           run(kvmsim, ["sweep", zap, "--param", "pages=8,16", "--json"], 0),
+                           "kvmsim-sweep")
+    if params and [s["params"]["pages"] for s in params["scenarios"]] != [8, 16]:
+        fail("sweep with --param: not one scenario run per value")
+
+    # Shards: their reports, and the merge, which prints what one run prints.
+    reports = []
+    for k in (1, 2):
+        report = tmp / f"shard{k}.json"
+        run(kvmsim, ["sweep", mmio, zap, "--seeds", "0..29", "--shard", f"{k}/2", "--report",
+                     str(report), "--json"], 0)
+        schemas.check(f"report of shard {k}", report.read_text(), "kvmsim-sweep-report")
+        reports.append(str(report))
+    single = run(kvmsim, ["sweep", mmio, zap, "--seeds", "0..29", "--json"], 0)
+    merged = run(kvmsim, ["merge", *reports, "--json"], 0)
+    schemas.check("merge --json", merged, "kvmsim-sweep")
+    if merged != single:
+        fail("merge --json of the shards is not what one run prints")
+
+    docs["bisect"] = schemas.check("bisect",
+                                   run(kvmsim, ["bisect", mmio, "--seeds", "0..9", "--json"], 0),
+                                   "kvmsim-bisect")
+    schemas.check("equiv, equivalent",
+                  run(kvmsim, ["equiv", mmio, "--variants", "v3.16,v3.16", "--seeds", "0..3",
+                               "--json"], 0), "kvmsim-equiv")
+    docs["equiv"] = schemas.check("equiv, a difference",
+                                  run(kvmsim, ["equiv", mmio, "--variants", "v3.16,v3.17",
+                                               "--json"], 1), "kvmsim-equiv")
+    docs["explore"] = schemas.check(
+        "explore, a violation",
+        run(kvmsim, ["explore", mmio, "--variant", "v3.16", "-k", "1", "--trace",
+                     str(tmp / "t.json"), "--json"], 1), "kvmsim-explore")
+    schemas.check("explore, stopped clean",
+                  run(kvmsim, ["explore", mmio, "--variant", "v3.17", "-k", "1",
+                               "--max-schedules", "5", "--json"], 4), "kvmsim-explore")
+    docs["report"] = json.loads(pathlib.Path(reports[0]).read_text())
+    return docs
+
+
+def _set(path, value):
+    def edit(doc):
+        *parents, last = path
+        for p in parents:
+            doc = doc[p]
+        doc[last] = value
+    return edit
+
+
+def _del(path):
+    def edit(doc):
+        *parents, last = path
+        for p in parents:
+            doc = doc[p]
+        del doc[last]
+    return edit
+
+
+# Documents the schemas must reject: the shapes the outputs had before they
+# had a format (one sweep scenario as the whole document, a verdict joined
+# with "+", variants as a bare list), and values out of their range.
+REJECTED = {
+    "sweep": {
+        "no format": _del(["format"]),
+        "another version": _set(["version"], 2),
+        "one scenario as the document": lambda d: d.update(d["scenarios"][0]),
+        "expected as verdict text": _set(["scenarios", 0, "variants", 0, "expected"],
+                                         "stale-mmio"),
+        "an unknown member": _set(["scenarios", 0, "variants", 0, "wall_seconds"], 1.5),
+        "a reproducer that is not kvmsim run": _set(
+            ["scenarios", 0, "variants", 0, "reproducer"], "kvmsim replay t.json"),
+        "a seed interval of three": _set(["scenarios", 0, "variants", 0, "coverage", "covered"],
+                                         [[0, 1, 2]]),
+        "no not_seen": _del(["scenarios", 0, "variants", 0, "not_seen"]),
+    },
+    "report": {
+        "negative wall time": _set(["scenarios", 0, "variants", 0, "wall_seconds"], -1),
+        "the sweep's format": _set(["format"], "kvmsim-sweep"),
+        "a bad hash": _set(["scenarios", 0, "sha256"], "0"),
+    },
+    "variants": {"a bare list": lambda d: (d.clear(), d.update({"0": []}))},
+    "bisect": {"an unknown change": _set(["transitions", 0, "change"], "moves")},
+    "equiv": {"three variants": _set(["variants"], ["v3.16", "v3.17", "v4.19"])},
+    "explore": {"a violation without its schedule": _del(["schedule"]),
+                "a clean verdict with a schedule": _set(["verdict"], {"outcome": "clean"})},
+}
+
+
+def check_rejected(schemas, docs):
+    checked = 0
+    for name, edits in REJECTED.items():
+        if docs.get(name) is None:
+            fail(f"no {name} document to edit")
+            continue
+        for what, edit in edits.items():
+            doc = copy.deepcopy(docs[name])
+            edit(doc)
+            checked += 1
+            if not schemas.errors(doc):
+                fail(f"the {name} schema accepts {what}")
+    return checked
+
+
+def main():
+    root = pathlib.Path(sys.argv[1])
+    kvmsim = sys.argv[2]
+    schemas = Schemas(root)
+    with tempfile.TemporaryDirectory() as tmp:
+        docs = check_outputs(root, kvmsim, schemas, pathlib.Path(tmp))
+    print(f"{len(schemas.validators)} output schemas; kvmsim's outputs checked against them")
+    rejected = check_rejected(schemas, docs)
+    print(f"{rejected} wrong documents checked to be rejected")
+    print(f"{len(failures)} failures")
+    return 1 if failures or not schemas.validators else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
