@@ -328,6 +328,25 @@ TEST_CASE("merge refuses reports that do not fit, naming the file and JSON path"
     CHECK(r.exit_code == 2);
     CHECK(contains(r.err, sc + ": /: not a kvmsim sweep report"));
   }
+  SUBCASE("a report of another format version") {
+    json j = json::parse(testutil::read_file(s2));
+    j["version"] = 3;
+    const std::string later = dir.file("later.json");
+    testutil::write_file(later, j.dump());
+    ProcessResult r = kvmsim({"merge", s1, later}, dir);
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.err, later + ": /version: format version 3 is not the one this kvmsim "
+                                  "reads (2)"));
+    // Version 1 named itself with a member of its own.
+    j.erase("format");
+    j.erase("version");
+    j["kvmsim_sweep_report"] = 1;
+    const std::string old = dir.file("old.json");
+    testutil::write_file(old, j.dump());
+    r = kvmsim({"merge", s1, old}, dir);
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.err, old + ": /: a sweep report of format version 1"));
+  }
   SUBCASE("a report edited out of shape") {
     json j = json::parse(testutil::read_file(s2));
     j["scenarios"][0]["variants"][0]["executions"] = 11;  // covers 10..19: 10 seeds
