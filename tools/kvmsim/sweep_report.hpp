@@ -93,7 +93,8 @@ class SweepPrinter {
   std::vector<nlohmann::json> group_;  // the current file's parameter combinations
   nlohmann::json reports_ = nlohmann::json::array();  // the scenarios --json prints
   nlohmann::json junit_ = nlohmann::json::array();    // the same, with wall times
-  // "name [params] at v1, v2" of each scenario with a variant not as expected.
+  // "name [params] at v1, v2" of each scenario with a variant not as expected
+  // or nondeterministic: what the FAILED line names.
   std::vector<std::string> failed_;
   nlohmann::json failed_json_ = nlohmann::json::array();
 };
