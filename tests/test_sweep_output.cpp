@@ -263,6 +263,7 @@ nlohmann::json row(const std::string& variant, bool ok, uint64_t executions,
           {"executions", executions},
           {"expected", {{"must", std::move(must)}, {"may", nlohmann::json::array()}}},
           {"wall_seconds", seconds},
+          {"nondeterministic", 0},
           {"reproducer", nullptr},
           {"violations", std::move(violations)},
           {"first_failing_seed", std::move(first_failing_seed)},
@@ -351,6 +352,21 @@ TEST_CASE("junit: suites, cases, failures and escaping, read back by an XML pars
     const nlohmann::json parsed = parse_junit(one, dir);
     CHECK(parsed["suites"].size() == 1);
     CHECK(parsed["suites"][0] == want["suites"][1]);
+  }
+  SUBCASE("seeds that ran two ways fail a case whose verdict was as expected") {
+    nlohmann::json twice = {{"scenarios", {first}}};
+    twice["scenarios"][0]["variants"][0]["nondeterministic"] = 2;
+    twice["scenarios"][0]["variants"][0]["reproducer"] = "kvmsim run s.json --variant v1 --seed 4";
+    const std::string path2 = dir.file("twice.xml");
+    kvmsim::write_junit(twice, path2);
+    const nlohmann::json parsed = parse_junit(path2, dir);
+    CHECK(parsed["failures"] == 2);
+    const nlohmann::json& c = parsed["suites"][0]["cases"][0];
+    // Not the reproducer: it runs the first failing seed, not one of these.
+    CHECK(c["failure"] == "2 seed(s) ran two different ways");
+    CHECK(testutil::ends_with(c["out"].get<std::string>(),
+                              "nondeterministic: 2 seed(s) ran two different ways\n"));
+    CHECK(testutil::contains(testutil::read_file(path2), "<failure type=\"nondeterministic\""));
   }
   SUBCASE("a report without what the XML needs is bad input") {
     nlohmann::json broken = sweep;

@@ -60,6 +60,7 @@ struct Case {
   std::string variant;
   bool ok = false;
   double seconds = 0;   // the wall time of the variant's sweep
+  std::string type;     // of the failure: unexpected-verdict or nondeterministic
   std::string failure;  // message, when not ok
   std::string out;      // the counts
 };
@@ -70,7 +71,10 @@ std::string time_text(double seconds) { return fmt::format("{:.3f}", seconds); }
 Case make_case(const sim::JsonIn& row) {
   Case c;
   c.variant = row.at("variant").str();
-  c.ok = row.at("ok").boolean();
+  const bool verdict_ok = row.at("ok").boolean();
+  // Seeds that ran two ways fail the case as they fail the sweep.
+  const uint64_t nondeterministic = row.at("nondeterministic").u64();
+  c.ok = verdict_ok && nondeterministic == 0;
   c.seconds = row.at("wall_seconds").seconds();
   const uint64_t executions = row.at("executions").u64();
   const std::string expected = expected_text(row.at("expected"));
@@ -88,14 +92,22 @@ Case make_case(const sim::JsonIn& row) {
     for (const auto& [relation, count] : row.at("broken_relations").members())
       broken.push_back(fmt::format("{} broken in {} executions", relation, count.u64()));
   for (const std::string& b : broken) c.out += fmt::format("{}\n", b);
-  if (!c.ok) {
+  const std::string twice =
+      fmt::format("{} seed(s) ran two different ways", nondeterministic);
+  if (nondeterministic != 0) c.out += fmt::format("nondeterministic: {}\n", twice);
+  if (!verdict_ok) {
+    c.type = "unexpected-verdict";
     c.failure = fmt::format("expected {}, found {} in {} executions", expected, found, executions);
     if (seed) c.failure += fmt::format("; first failing seed {}", first_seed);
     if (!expected_metrics.empty())
       c.failure += fmt::format("; expected metrics {}", expected_metrics);
     for (const std::string& b : broken) c.failure += fmt::format("; {}", b);
+    if (nondeterministic != 0) c.failure += "; " + twice;
     if (!row.at("reproducer").raw().is_null())
       c.failure += fmt::format("; reproduce: {}", row.at("reproducer").str());
+  } else if (nondeterministic != 0) {
+    c.type = "nondeterministic";  // the reproducer runs a failing seed, not these
+    c.failure = twice;
   }
   return c;
 }
@@ -145,7 +157,7 @@ std::string junit_xml(const nlohmann::json& sweep) {
       xml += fmt::format("    <testcase classname=\"kvmsim.{}\" name=\"{}\" time=\"{}\">\n",
                          name, xml_attribute(c.variant), time_text(c.seconds));
       if (!c.ok)
-        xml += fmt::format("      <failure type=\"unexpected-verdict\" message=\"{}\"/>\n",
+        xml += fmt::format("      <failure type=\"{}\" message=\"{}\"/>\n", c.type,
                            xml_attribute(c.failure));
       xml += fmt::format("      <system-out>{}</system-out>\n", sim::html_escape(c.out));
       xml += "    </testcase>\n";
