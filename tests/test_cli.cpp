@@ -766,3 +766,62 @@ TEST_CASE("cli: sweep --traces writes the first failure of each variant, and it 
   CHECK(replay.exit_code == 1);
   CHECK(contains(replay.out, "replay matches the recording"));
 }
+
+TEST_CASE("cli: the command line's own errors carry kvmsim's prefix and a suggestion, status 2") {
+  testutil::TempDir dir;
+  const std::string sc = testutil::scenario_path();
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;     // what the first line says
+    std::string suggestion;  // "" when nothing known is close
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"swep"}, "unknown command 'swep'", "did you mean 'sweep'?"},
+           {{"rn", sc}, "unknown command 'rn'", "did you mean 'run'?"},
+           {{"frobnicate"}, "unknown command 'frobnicate'", ""},
+           {{"--verison"}, "", "did you mean '--version'?"},
+           {{"sweep", sc, "--sed", "0..3"}, "--sed", "did you mean '--seeds'?"},
+           {{"sweep", sc, "--seeds=0..3", "--jbos", "2"}, "--jbos", "did you mean '--jobs'?"},
+           {{"run", sc, "--variant", "v3.16", "--sed", "0"}, "", "did you mean '--seed'?"},
+           {{"render", "t.json", "--fromat", "dot"}, "--fromat", "did you mean '--format'?"},
+           {{"sweep", sc, "--jobs", "0"}, "--jobs", ""},
+           {{"explore", sc, "--variant", "v3.16", "--reduction", "nne"}, "--reduction", ""},
+       }) {
+    const ProcessResult r = kvmsim(c.args, dir);
+    CAPTURE(c.args[0]);
+    CAPTURE(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err.starts_with("kvmsim: error: "));
+    const std::string first = r.err.substr(0, r.err.find('\n'));
+    CHECK(contains(first, c.message));
+    if (c.suggestion.empty()) {
+      CHECK(!contains(r.err, "did you mean"));
+    } else {
+      CHECK(contains(r.err, c.suggestion));
+    }
+    CHECK(contains(r.err, "run 'kvmsim help"));
+  }
+}
+
+TEST_CASE("cli: kvmsim help and kvmsim help COMMAND print what --help prints, status 0") {
+  testutil::TempDir dir;
+  const ProcessResult all = kvmsim({"help"}, dir);
+  CHECK(all.exit_code == 0);
+  CHECK(all.out == kvmsim({"--help"}, dir).out);
+  for (const char* command : {"sweep", "run", "replay", "merge", "explore", "minimize", "bisect",
+                              "equiv", "variants", "render"}) {
+    CAPTURE(command);
+    CHECK(contains(all.out, std::string("\n  ") + command + " "));
+    const ProcessResult one = kvmsim({"help", command}, dir);
+    CHECK(one.exit_code == 0);
+    CHECK(contains(one.out, std::string("Usage: kvmsim ") + command));
+    CHECK(one.out == kvmsim({command, "--help"}, dir).out);
+  }
+  CHECK(contains(kvmsim({"help", "sweep"}, dir).out, "--seeds"));
+
+  const ProcessResult unknown = kvmsim({"help", "swep"}, dir);
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.err.starts_with("kvmsim: error: "));
+  CHECK(contains(unknown.err, "did you mean 'sweep'?"));
+}
