@@ -7,7 +7,7 @@ packages=(
   g++ meson ninja-build pkg-config
   libboost-fiber-dev libboost-context-dev
   nlohmann-json3-dev doctest-dev libcli11-dev libfmt-dev libssl-dev
-  graphviz
+  graphviz groff-base
   parallel
   python3 python3-jsonschema
 )

@@ -52,6 +52,10 @@ std::unique_ptr<Cli> make_cli() {
   CLI::App& app = cli->app;
   app.set_version_flag("--version", kTool);
   app.require_subcommand(1);
+  app.footer(
+      "Exit status: 0 as expected, or no violation; 1 an unexpected verdict, a violation, or a "
+      "replay that no longer fits; 2 bad input; 3 any other failure (Graphviz, the file "
+      "system); explore: 4 stopped by --max-schedules; sweep: 130 interrupted.");
 
   {
     auto a = std::make_shared<SweepArgs>();

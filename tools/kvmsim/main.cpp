@@ -3,10 +3,13 @@
 #include <fmt/format.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli.hpp"
+#include "completion.hpp"
 #include "did_you_mean.hpp"
+#include "man_page.hpp"
 #include "sim/json_input.hpp"
 
 namespace {
@@ -63,6 +66,19 @@ void print_parse_error(const CLI::App& app, const CLI::ParseError& e) {
 int main(int argc, char** argv) {
   const auto cli = kvmsim::make_cli();
   CLI::App& app = cli->app;
+
+  // The build writes the man page and the bash completion with these
+  // (tools/kvmsim/meson.build), from the very App the installed binary
+  // parses with. They stay outside the App, so no help, man page,
+  // completion or suggestion offers them.
+  if (argc == 2 && std::string_view(argv[1]) == "--generate-man") {
+    fmt::print("{}", kvmsim::man_page(app));
+    return 0;
+  }
+  if (argc == 2 && std::string_view(argv[1]) == "--generate-bash-completion") {
+    fmt::print("{}", kvmsim::bash_completion(app));
+    return 0;
+  }
 
   try {
     app.parse(argc, argv);
