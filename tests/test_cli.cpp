@@ -825,3 +825,17 @@ TEST_CASE("cli: kvmsim help and kvmsim help COMMAND print what --help prints, st
   CHECK(unknown.err.starts_with("kvmsim: error: "));
   CHECK(contains(unknown.err, "did you mean 'sweep'?"));
 }
+
+TEST_CASE("README.md shows the mistyped-option error as kvmsim prints it") {
+  testutil::TempDir dir;
+  const std::string readme = testutil::read_file(testutil::source_root() + "/README.md");
+  const std::string command = "$ kvmsim sweep scenarios/ --sed 0..99\n";
+  const auto at = readme.find(command);
+  REQUIRE(at != std::string::npos);
+  const auto start = at + command.size();
+  const std::string shown = readme.substr(start, readme.find("```", start) - start);
+  const ProcessResult r =
+      kvmsim({"sweep", "scenarios/", "--sed", "0..99"}, dir, testutil::source_root());
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == shown);
+}
