@@ -30,7 +30,7 @@ run_suite() {  # build-dir, meson options...
   if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then failed=$((failed + 1)); fi
 }
 
-run_suite build --buildtype=release
+run_suite build --buildtype=release -Dtests=enabled
 # -O1 and line tables only (-g1): sanitizer reports keep file and line, and
 # the build takes half the time of -O2 with full debug info. A unity build
 # (one translation unit per target) parses the heavy headers (Boost.Fiber,
@@ -39,7 +39,7 @@ run_suite build --buildtype=release
 # release build above stays file by file, so a missing include still fails
 # there; and two files defining the same name in an anonymous namespace
 # fail here, which has so far only ever meant a copy to remove.
-run_suite build-asan --buildtype=custom -Doptimization=1 -Ddebug=true \
+run_suite build-asan --buildtype=custom -Doptimization=1 -Ddebug=true -Dtests=enabled \
   -Db_sanitize=address,undefined -Dcpp_args=-g1 -Dunity=on
 
 echo "tests: $passed passed, $failed failed"
