@@ -22,11 +22,12 @@ echo "== installed files"
   echo "$prefix/$bindir/kvmsim-bench"
   echo "$prefix/$mandir/man1/kvmsim.1"
   echo "$prefix/$datadir/bash-completion/completions/kvmsim"
-  (cd "$src/scenarios" && ls) | sed "s|^|$prefix/$datadir/kvmsim/scenarios/|"
+  (cd "$src/scenarios" && find . -type f | sed "s|^\./||") | sed "s|^|$prefix/$datadir/kvmsim/scenarios/|"
 } | sort >"$work/expected"
 diff -u "$work/expected" "$work/installed" || fail "installed files differ from the expected (above)"
 [ -f "$root/$datadir/kvmsim/scenarios/schema.json" ] || fail "no schema.json"
 [ -f "$root/$datadir/kvmsim/scenarios/README.md" ] || fail "no scenarios/README.md"
+[ -f "$root/$datadir/kvmsim/scenarios/output-schemas/kvmsim-sweep.schema.json" ] || fail "no output schemas"
 
 "$root/$bindir/kvmsim" --version | grep -q '^kvmsim ' || fail "the installed kvmsim does not run"
 
