@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/explore.hpp"
 #include "model/scenario.hpp"
 #include "model/simulation.hpp"
 #include "model/variants.hpp"
@@ -90,6 +91,7 @@ SearchResult search(const Program& program, uint64_t k, bool reduction, Observed
 struct Counts {
   uint64_t schedules;
   uint64_t pruned;
+  uint64_t reexecuted;
 };
 
 void check(const Program& p, uint64_t k, bool reduction, Counts want) {
@@ -100,6 +102,14 @@ void check(const Program& p, uint64_t k, bool reduction, Counts want) {
   CHECK(!r.failing);
   CHECK(r.schedules == want.schedules);
   CHECK(r.pruned == want.pruned);
+  CHECK(r.reexecuted == want.reexecuted);
+  uint64_t schedules = 0, pruned = 0;
+  for (const sim::LevelCount& l : r.levels) {
+    schedules += l.schedules;
+    pruned += l.pruned;
+  }
+  CHECK(schedules == r.schedules);
+  CHECK(pruned == r.pruned);
 }
 
 }  // namespace
@@ -115,33 +125,42 @@ void check(const Program& p, uint64_t k, bool reduction, Counts want) {
 // ABBA, BAAB 1 (A preempted after its start, B runs to its end); ABAB, BABA
 // 2. So 2 (K=0), 4 (K=1), 6 (K=2 and unbounded).
 //
+// Re-executions: iteration c runs every schedule with at most c - 1
+// preemptions again, so K=1 repeats 2, K=2 repeats 2 + 4, and unbounded runs
+// iteration 3 as well (6 more), where no schedule takes 3 preemptions: the
+// search is complete there.
+//
 // With sleep sets and the same object: at the root, A's start is followed by
 // more of A (cont = 1), so A does not sleep in the B branch (0 + 1 > 0).
 // After "A, B" (B preempted A after A's start), A sleeps (explored at cost 0,
 // and its store ends its run: 0 + 0 <= 1) until B's store, dependent with
 // A's, wakes it: ABBA runs, ABAB never starts. Likewise BAAB. So 2 (K=0) and
-// 4 (K=1, 2, unbounded), nothing pruned.
+// 4 (K=1, 2, unbounded), nothing pruned. No schedule iteration 2 runs takes
+// 2 preemptions: K=2 and unbounded stop there, complete, having re-run 2
+// (iteration 1) + 4 (iteration 2).
 //
 // Different objects: B's store does not wake A, so after ABB only the
-// sleeping A is left: ABBA is pruned, and so is BAAB. So 2 schedules (any
-// K), 0 pruned at K=0 (no preemption, no sibling to sleep in), 2 from K=1.
+// sleeping A is left: ABBA is pruned, and so is BAAB (each with the one
+// preemption after the start). So 2 schedules (any K), 0 pruned at K=0 (no
+// preemption, no sibling to sleep in), 2 from K=1; re-executions as for the
+// same object: 2 at K=1, 2 + 4 from K=2 on.
 TEST_CASE("one store each: counts by hand") {
   const Program same{{{0}}, {{0}}};
   const Program different{{{0}}, {{1}}};
   for (const Program* p : {&same, &different}) {
-    check(*p, 0, false, {2, 0});
-    check(*p, 1, false, {4, 0});
-    check(*p, 2, false, {6, 0});
-    check(*p, kUnbounded, false, {6, 0});
+    check(*p, 0, false, {2, 0, 0});
+    check(*p, 1, false, {4, 0, 2});
+    check(*p, 2, false, {6, 0, 2 + 4});
+    check(*p, kUnbounded, false, {6, 0, 2 + 4 + 6});
   }
-  check(same, 0, true, {2, 0});
-  check(same, 1, true, {4, 0});
-  check(same, 2, true, {4, 0});
-  check(same, kUnbounded, true, {4, 0});
-  check(different, 0, true, {2, 0});
-  check(different, 1, true, {2, 2});
-  check(different, 2, true, {2, 2});
-  check(different, kUnbounded, true, {2, 2});
+  check(same, 0, true, {2, 0, 0});
+  check(same, 1, true, {4, 0, 2});
+  check(same, 2, true, {4, 0, 2 + 4});
+  check(same, kUnbounded, true, {4, 0, 2 + 4});
+  check(different, 0, true, {2, 0, 0});
+  check(different, 1, true, {2, 2, 2});
+  check(different, 2, true, {2, 2, 2 + 4});
+  check(different, kUnbounded, true, {2, 2, 2 + 4});
 }
 
 // Two threads x two stores: A = As Ax Ax', B = Bs By By'. The schedules are
@@ -159,16 +178,16 @@ TEST_CASE("one store each: counts by hand") {
 // K>=1: 2 schedules, 4 pruned.
 TEST_CASE("two threads x two steps: counts by hand") {
   const Program p{{{0}, {0}}, {{1}, {1}}};
-  check(p, 0, false, {2, 0});
-  check(p, 1, false, {6, 0});
-  check(p, 2, false, {14, 0});
-  check(p, 3, false, {18, 0});
-  check(p, 4, false, {20, 0});
-  check(p, kUnbounded, false, {20, 0});
-  check(p, 0, true, {2, 0});
-  check(p, 1, true, {2, 4});
-  check(p, 2, true, {2, 4});
-  check(p, kUnbounded, true, {2, 4});
+  check(p, 0, false, {2, 0, 0});
+  check(p, 1, false, {6, 0, 2});
+  check(p, 2, false, {14, 0, 2 + 6});
+  check(p, 3, false, {18, 0, 2 + 6 + 14});
+  check(p, 4, false, {20, 0, 2 + 6 + 14 + 18});
+  check(p, kUnbounded, false, {20, 0, 2 + 6 + 14 + 18 + 20});
+  check(p, 0, true, {2, 0, 0});
+  check(p, 1, true, {2, 4, 2});
+  check(p, 2, true, {2, 4, 2 + 6});
+  check(p, kUnbounded, true, {2, 4, 2 + 6});
 }
 
 // A lock-protected store each: A = As Al Ax Au (start, lock, store, unlock,
@@ -185,12 +204,13 @@ TEST_CASE("two threads x two steps: counts by hand") {
 // pruned (it is the previous schedule with Ax moved first). After "A" A
 // sleeps with Al; B's lock wakes it, but B then has the only free choice
 // until it ends: counted. So 3 + 1 pruned per side: 6 schedules, 2 pruned.
+// Iteration 1 re-runs the 2 schedules without a preemption.
 TEST_CASE("a lock-protected section: counts by hand") {
   const Program p{{{0, true}}, {{0, true}}};
-  check(p, 0, false, {2, 0});
-  check(p, 1, false, {8, 0});
-  check(p, 0, true, {2, 0});
-  check(p, 1, true, {6, 2});
+  check(p, 0, false, {2, 0, 0});
+  check(p, 1, false, {8, 0, 2});
+  check(p, 0, true, {2, 0, 0});
+  check(p, 1, true, {6, 2, 2});
 }
 
 TEST_CASE("every schedule is within the bound and explored once") {
@@ -202,10 +222,12 @@ TEST_CASE("every schedule is within the bound and explored once") {
       Observed seen;
       const SearchResult r = search(p, k, reduction, &seen);
       REQUIRE(r.complete);
-      CHECK(seen.schedules.size() == r.schedules + r.pruned);
+      CHECK(seen.schedules.size() == r.executions());
       for (uint64_t n : seen.preemptions) CHECK(n <= k);
+      // Each new schedule once; a re-execution repeats one an earlier
+      // iteration ran.
       std::set<std::vector<ThreadId>> distinct(seen.schedules.begin(), seen.schedules.end());
-      CHECK(distinct.size() == seen.schedules.size());
+      CHECK(distinct.size() == r.schedules + r.pruned);
       uint64_t depth = 0;
       for (const auto& s : seen.schedules) depth = std::max<uint64_t>(depth, s.size());
       CHECK(r.max_depth == depth);
@@ -292,6 +314,88 @@ TEST_CASE("finds a violation, with its schedule, at the first bound that allows 
     CHECK(r.failing->violation->kind == "lost-update");
     CHECK(r.failing->preemptions == 1);
     CHECK(r.failing_schedule.size() == r.failing->steps);
+  }
+}
+
+namespace {
+
+// A program whose two bugs need exactly 2 and exactly 3 preemptions: A
+// stores to x six times, B twice; the thread that finishes second checks the
+// order of the stores. "abaaaaab" (B's first store right after A's first, B's
+// second after all of A's) fails "two"; "aaaababa" fails "three". Every
+// store is to x, so no two orders are equivalent and sleep sets prune
+// neither. An order with r runs of one thread's stores needs r - 2
+// preemptions (r >= 2): every switch but the last is away from a thread
+// with stores left (a thread's start step runs just before its first store
+// at no cost), and the last follows the end of the other thread. So "two"
+// (4 runs) needs exactly 2 and "three" (5 runs) exactly 3. A depth-first
+// search that tries the current thread first backtracks from the deepest
+// decisions: it explores every schedule that first switches away from A
+// before A's fifth store (where "three" is) before any that switches before
+// A's second (where "two" is), so within 3 preemptions it would meet
+// "three" first.
+sim::Outcome two_and_three(sim::Strategy& strategy) {
+  sim::Execution ex(strategy, sim::ExecutionOptions{1000, false});
+  sim::Shared<int> x("x");
+  std::string order;
+  int finished = 0;
+  const auto body = [&](char name, int stores) {
+    return [&, name, stores] {
+      for (int i = 0; i < stores; ++i) {
+        x.store(i, "test");
+        order += name;
+      }
+      if (++finished < 2) return;
+      if (order == "abaaaaab") sim::fail("two", order);
+      if (order == "aaaababa") sim::fail("three", order);
+    };
+  };
+  ex.spawn("a", 0, body('a', 6));
+  ex.spawn("b", 1, body('b', 2));
+  return ex.run(0);
+}
+
+}  // namespace
+
+TEST_CASE("iterative context bounding: the fewest preemptions first, whatever K") {
+  for (bool reduction : {false, true}) {
+    CAPTURE(reduction);
+    SearchOptions o;
+    o.reduction = reduction;
+    o.preemption_bound = 1;
+    const SearchResult one = sim::explore(two_and_three, o);
+    CHECK(one.complete);
+    CHECK_FALSE(one.failing);
+    o.preemption_bound = 2;
+    const SearchResult two = sim::explore(two_and_three, o);
+    o.preemption_bound = 3;
+    const SearchResult three = sim::explore(two_and_three, o);
+    for (const SearchResult* r : {&two, &three}) {
+      REQUIRE(r->failing);
+      CHECK(r->failing->violation->kind == "two");
+      CHECK(r->failing->preemptions == 2);
+      // Found in iteration 2, after iterations 0 and 1 ran whole.
+      REQUIRE(r->levels.size() == 3);
+      CHECK(r->levels[0].schedules + r->levels[1].schedules == one.schedules);
+    }
+    // K=3 ran exactly what K=2 ran: the same executions, the same find.
+    CHECK(three.executions() == two.executions());
+    CHECK(three.schedules == two.schedules);
+    CHECK(three.failing_schedule == two.failing_schedule);
+  }
+}
+
+// Levels of the two threads x two stores program without reduction (counts
+// by hand above): 2 schedules with 0 preemptions, 6 - 2 with 1, 14 - 6 with
+// 2, 18 - 14 with 3.
+TEST_CASE("iterative context bounding: what each level added") {
+  const SearchResult r = search(Program{{{0}, {0}}, {{1}, {1}}}, 3, false);
+  REQUIRE(r.levels.size() == 4);
+  const uint64_t want[] = {2, 4, 8, 4};
+  for (size_t c = 0; c < 4; ++c) {
+    CAPTURE(c);
+    CHECK(r.levels[c].schedules == want[c]);
+    CHECK(r.levels[c].pruned == 0);
   }
 }
 
@@ -383,6 +487,39 @@ TEST_CASE("kvmsim explore finds ee3d1570b586 at v3.16 and its trace replays") {
 
 // The fixed kernel (the scenario expects v3.17 clean): complete and clean
 // at K=2 (a few hundred schedules with the reduction, about 3700 without).
+// ee3d1570b586 moving a memslot at v3.16: a stale MMIO SPTE takes one
+// preemption (vcpu0 preempted between its reads of the memslots and of
+// their generation; K=0 is clean). A depth-first search within K that tries
+// the current thread first meets schedules with more preemptions before it
+// (it found a 2-preemption one at K=2, a 3-preemption one at K=3);
+// iterative context bounding finds the 1-preemption one whatever K, after
+// the same executions.
+TEST_CASE("kvmsim explore: raising K does not delay a find") {
+  testutil::TempDir d;
+  const std::string s = testutil::source_root() + "/scenarios/ee3d1570b586-move-memslot.json";
+  const auto zero = kvmsim({"explore", s, "--variant", "v3.16", "-k", "0"}, d);
+  CHECK(zero.exit_code == 0);
+  std::vector<nlohmann::json> found;
+  for (const char* k : {"1", "2", "3"}) {
+    const auto r = kvmsim({"explore", s, "--variant", "v3.16", "-k", k, "--json"}, d);
+    CHECK(r.exit_code == 1);
+    found.push_back(nlohmann::json::parse(r.out));
+  }
+  for (const auto& j : found) {
+    CHECK(j["verdict"]["kind"] == "stale-mmio");
+    CHECK(j["preemptions"] == 1);
+    CHECK(j["levels"].size() == 2);
+    CHECK(j["executions"] == found[0]["executions"]);
+    CHECK(j["schedule"] == found[0]["schedule"]);
+  }
+  const auto text = kvmsim({"explore", s, "--variant", "v3.16", "-k", "3"}, d);
+  CHECK(contains(text.out, "preemptions: 1 "));
+  CHECK(contains(text.out, "covered: K=0: "));
+  CHECK(contains(text.out, ", K=1: "));
+  CHECK(contains(text.out, " so far\n"));
+  CHECK(!contains(text.out, "K=2"));
+}
+
 TEST_CASE("kvmsim explore: the fixed variant is clean and complete") {
   testutil::TempDir d;
   const std::string s = testutil::scenario_path();
@@ -493,6 +630,35 @@ TEST_CASE("on every scenario, sleep sets meet every violation kind the full sear
       const auto reduced = kinds_within(scenario, variant, 1, true, &reduced_runs);
       CHECK(reduced == full);
       CHECK(reduced_runs <= full_runs);
+      ++compared;
+    }
+  }
+  CHECK(compared > 0);
+}
+
+// Raising K never delays a find, on the real model: wherever K=2 finds a
+// violation, K=3 finds the same schedule after exactly as many executions.
+TEST_CASE("on every scenario, K=3 finds what K=2 finds, after as many executions") {
+  uint64_t compared = 0;
+  for (const auto& e : testutil::fs::directory_iterator(testutil::source_root() + "/scenarios")) {
+    if (e.path().extension() != ".json" || e.path().filename() == "schema.json") continue;
+    const model::Scenario scenario = model::load_scenario(e.path().string());
+    for (const model::Expectation& x : scenario.expect) {
+      if (x.kinds.empty()) continue;
+      CAPTURE(e.path().string());
+      CAPTURE(x.variant);
+      const model::Variant& variant = model::find_variant(x.variant);
+      SearchOptions o;
+      o.max_schedules = 20000;
+      o.preemption_bound = 2;
+      const model::ExploreResult two = model::explore(scenario, variant, o, "test");
+      if (!two.search.failing) continue;
+      o.preemption_bound = 3;
+      const model::ExploreResult three = model::explore(scenario, variant, o, "test");
+      REQUIRE(three.search.failing);
+      CHECK(three.search.failing->preemptions == two.search.failing->preemptions);
+      CHECK(three.search.failing_schedule == two.search.failing_schedule);
+      CHECK(three.search.executions() == two.search.executions());
       ++compared;
     }
   }

@@ -17,7 +17,14 @@ bool same_label(const Label& a, const Label& b) {
 // then extends it with the first choice at every new decision.
 class DfsStrategy final : public Strategy {
  public:
-  explicit DfsStrategy(const SearchOptions& o) : options_(o) {}
+  explicit DfsStrategy(bool reduction) : reduction_(reduction) {}
+
+  // Starts the depth-first search of the tree of schedules with at most
+  // `bound` preemptions.
+  void start(uint64_t bound) {
+    bound_ = bound;
+    stack_.clear();
+  }
 
   void begin_execution(uint64_t) override {
     schedule_.clear();
@@ -123,7 +130,7 @@ class DfsStrategy final : public Strategy {
     n.current = d.current;
     n.yielding = d.yielding;
     n.labels.assign(d.next.begin(), d.next.end());
-    const uint64_t budget = options_.preemption_bound - preemptions_;
+    const uint64_t budget = bound_ - preemptions_;
     const bool can_go_on = d.current != kNoThread && !d.yielding;
     if (can_go_on) n.choices.push_back(Choice{d.current, 0});
     for (ThreadId t : others_in_turn(d)) {
@@ -143,7 +150,7 @@ class DfsStrategy final : public Strategy {
     if (!fair.empty()) n.choices = std::move(fair);
     // A spinning thread that is the only one runnable spins on.
     if (n.choices.empty()) n.choices.push_back(Choice{d.current, 0});
-    if (options_.reduction && !stack_.empty()) inherit_sleep(stack_.back(), n);
+    if (reduction_ && !stack_.empty()) inherit_sleep(stack_.back(), n);
     while (n.next < n.choices.size() && asleep(n, n.chosen().thread)) ++n.next;
     if (n.next == n.choices.size()) {
       // Every continuation within the bound starts with a sleeping thread:
@@ -204,7 +211,8 @@ class DfsStrategy final : public Strategy {
     return others.empty() ? d.current : others.front();
   }
 
-  const SearchOptions& options_;
+  const bool reduction_;
+  uint64_t bound_ = 0;
   std::vector<Node> stack_;  // one node per decision of the current path
   std::vector<ThreadId> schedule_;
   uint64_t preemptions_ = 0;
@@ -217,20 +225,36 @@ class DfsStrategy final : public Strategy {
 
 SearchResult explore(const std::function<Outcome(Strategy&)>& run_one, const SearchOptions& o) {
   SearchResult r;
-  DfsStrategy dfs(o);
-  for (;;) {
-    const Outcome out = run_one(dfs);
-    if (out.preemptions != dfs.preemptions())
-      throw std::logic_error("explore: the execution counted " + std::to_string(out.preemptions) +
-                             " preemptions, the search " + std::to_string(dfs.preemptions()));
-    r.max_depth = std::max<uint64_t>(r.max_depth, dfs.schedule().size());
-    ++(dfs.redundant() ? r.pruned : r.schedules);
-    if (out.violation) {
-      r.failing = out;
-      r.failing_schedule = dfs.schedule();
-      return r;
+  DfsStrategy dfs(o.reduction);
+  for (uint64_t bound = 0;; ++bound) {
+    dfs.start(bound);
+    r.levels.emplace_back();
+    bool bound_reached = false;  // some execution took `bound` preemptions
+    for (;;) {
+      const Outcome out = run_one(dfs);
+      if (out.preemptions != dfs.preemptions())
+        throw std::logic_error("explore: the execution counted " +
+                               std::to_string(out.preemptions) + " preemptions, the search " +
+                               std::to_string(dfs.preemptions()));
+      r.max_depth = std::max<uint64_t>(r.max_depth, dfs.schedule().size());
+      if (out.preemptions == bound) {
+        bound_reached = true;
+        ++(dfs.redundant() ? r.levels.back().pruned : r.levels.back().schedules);
+        ++(dfs.redundant() ? r.pruned : r.schedules);
+      } else {
+        ++r.reexecuted;
+      }
+      if (out.violation) {
+        r.failing = out;
+        r.failing_schedule = dfs.schedule();
+        return r;
+      }
+      if (!dfs.backtrack()) break;
+      if (o.max_schedules && r.schedules >= *o.max_schedules) return r;
     }
-    if (!dfs.backtrack()) {
+    // No execution used the whole budget: the bound excluded no choice, so
+    // a higher one would search the same tree again.
+    if (!bound_reached || bound == o.preemption_bound) {
       r.complete = true;
       return r;
     }
