@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -518,6 +519,40 @@ TEST_CASE("kvmsim explore: raising K does not delay a find") {
   CHECK(contains(text.out, ", K=1: "));
   CHECK(contains(text.out, " so far\n"));
   CHECK(!contains(text.out, "K=2"));
+}
+
+// The README's explore examples, as kvmsim prints them today but for the
+// wall time ("in 0.1 s"), which is masked on both sides.
+TEST_CASE("the README's explore examples are what kvmsim explore prints") {
+  testutil::TempDir d;
+  const auto mask = [](const std::string& text) {
+    return std::regex_replace(text, std::regex("in [0-9]+\\.[0-9] s"), "in T s");
+  };
+  const std::string readme = mask(testutil::read_file(testutil::source_root() + "/README.md"));
+  const std::string trace = d.file("t.json");
+  const std::vector<std::vector<std::string>> commands = {
+      {"scenarios/ee3d1570b586-mmio-cache-generation.json", "--variant", "v3.16", "--preemptions",
+       "1", "--trace", "t.json"},
+      {"scenarios/ee3d1570b586-mmio-cache-generation.json", "--variant", "v3.17", "--preemptions",
+       "3"},
+      {"scenarios/ee3d1570b586-mmio-cache-generation.json", "--variant", "v3.17", "--preemptions",
+       "3", "--reduction", "none"},
+      {"scenarios/ee3d1570b586-move-memslot.json", "--variant", "v3.16", "--preemptions", "3"},
+  };
+  for (const auto& args : commands) {
+    std::vector<std::string> argv{testutil::kvmsim_bin(), "explore"};
+    std::string shown = "$ kvmsim explore";
+    for (const std::string& a : args) {
+      shown += " " + a;
+      argv.push_back(a == "t.json" ? trace : a);
+    }
+    const auto r = testutil::run_process(argv, d, testutil::source_root());
+    std::string out = r.out;
+    // The README names the trace as a user would type it.
+    for (size_t at; (at = out.find(trace)) != std::string::npos;) out.replace(at, trace.size(), "t.json");
+    INFO("regenerate the README block for: " << shown);
+    CHECK(contains(readme, shown + "\n" + mask(out)));
+  }
 }
 
 TEST_CASE("kvmsim explore: the fixed variant is clean and complete") {

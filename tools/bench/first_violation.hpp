@@ -23,8 +23,9 @@ struct FirstViolationParams {
 // each randomized strategy the median and 90th percentile of the executions
 // up to and including the first expected violation over the seed ranges
 // (null beyond the cap), and for each preemption bound the executions the
-// exhaustive search ran (schedules and pruned ones) up to its first
-// violation: one deterministic number, given as both median and p90.
+// exhaustive search ran (schedules, pruned ones and re-executions of lower
+// bounds) up to its first violation: one deterministic number, given as
+// both median and p90.
 nlohmann::json first_violation_table(const std::vector<std::string>& scenario_files,
                                      const FirstViolationParams& p);
 
@@ -33,7 +34,8 @@ std::string first_violation_markdown(const nlohmann::json& table);
 
 // What proving the fixed states clean costs: for every scenario and variant
 // expected clean, the bounded exhaustive search at each bound (schedules,
-// pruned executions, complete or not, wall time).
+// pruned executions, re-executions of lower bounds, complete or not, wall
+// time).
 nlohmann::json explore_cost_table(const std::vector<std::string>& scenario_files,
                                   const std::vector<unsigned>& bounds, uint64_t max_schedules);
 std::string explore_cost_markdown(const nlohmann::json& rows);
