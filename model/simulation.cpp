@@ -20,11 +20,11 @@
 namespace model {
 
 Simulation::Simulation(const Scenario& scenario, const Variant& variant, sim::Strategy& strategy,
-                       bool record)
+                       bool record, bool hash_only)
     : scenario_(scenario),
       variant_(variant),
       strategy_(strategy),
-      exec_(strategy, sim::ExecutionOptions{scenario.exploration.step_bound, record}) {
+      exec_(strategy, sim::ExecutionOptions{scenario.exploration.step_bound, record, hash_only}) {
   if (const std::string why = cannot_run_at(scenario, variant); !why.empty())
     throw sim::InputError(scenario.path + ": " + why);
   for (const auto& space : scenario.memslots)
@@ -271,8 +271,7 @@ sim::Trace Simulation::trace(uint64_t seed, const std::string& tool) const {
   t.step_bound = scenario_.exploration.step_bound;
   t.threads = exec_.threads();
   t.schedule = exec_.schedule();
-  for (const sim::Label& l : exec_.labels())
-    t.labels.push_back(sim::StepLabel{l.function, l.object ? *l.object : std::string()});
+  t.labels = exec_.step_labels();
   t.events = exec_.events();
   t.violation = last_.violation;
   return t;

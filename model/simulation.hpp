@@ -16,11 +16,14 @@ namespace model {
 
 class Simulation {
  public:
+  // `hash_only` (with `record`): the trace is hashed as it runs, not kept
+  // (sim::ExecutionOptions::hash_only).
   Simulation(const Scenario& scenario, const Variant& variant, sim::Strategy& strategy,
-             bool record);
+             bool record, bool hash_only = false);
 
   sim::Outcome run(uint64_t seed);
   const sim::Execution& execution() const { return exec_; }
+  void set_hash_only(bool on) { exec_.set_hash_only(on); }
 
   // The trace of the last run (complete only with record = true).
   sim::Trace trace(uint64_t seed, const std::string& tool) const;

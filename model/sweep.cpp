@@ -73,6 +73,24 @@ SweepResult empty_result(const Scenario& scenario, const Expectation& expectatio
   return r;
 }
 
+// The determinism check keeps only hashes: to show where a seed's two runs
+// part, both run again, recorded: the first on the same Simulation (what
+// state it carries from one execution to the next is still there), the
+// second on a fresh one, as in the check.
+Nondeterminism record_both(Simulation& simulation, const Scenario& scenario,
+                           const Variant& variant, sim::Strategy& again, uint64_t seed,
+                           const std::string& first_hash, const std::string& second_hash) {
+  Nondeterminism n{seed, first_hash, second_hash, {}, {}};
+  simulation.set_hash_only(false);
+  simulation.run(seed);
+  n.first = simulation.trace(seed, "");
+  simulation.set_hash_only(true);
+  Simulation fresh(scenario, variant, again, true);
+  fresh.run(seed);
+  n.second = fresh.trace(seed, "");
+  return n;
+}
+
 // One job: the seeds of `chunk` in order on this OS thread, with its own
 // Simulation (the engine's worker pool and interned names are per thread).
 SweepResult run_chunk(const Scenario& scenario, const Expectation& expectation,
@@ -80,7 +98,8 @@ SweepResult run_chunk(const Scenario& scenario, const Expectation& expectation,
                       const SweepOptions& options) {
   const Variant& variant = find_variant(expectation.variant);
   SweepResult r = empty_result(scenario, expectation, strategy.name());
-  Simulation simulation(scenario, variant, strategy, options.check_determinism);
+  Simulation simulation(scenario, variant, strategy, options.check_determinism,
+                        /*hash_only=*/true);
   // The second run of each seed: a fresh Simulation, so state one
   // execution leaks into the next shows up too.
   std::unique_ptr<sim::Strategy> again;
@@ -114,14 +133,16 @@ SweepResult run_chunk(const Scenario& scenario, const Expectation& expectation,
         ++batch_violations;
       }
       if (options.check_determinism) {
-        Simulation fresh(scenario, variant, *again, true);
+        Simulation fresh(scenario, variant, *again, true, /*hash_only=*/true);
         fresh.run(seed);
-        sim::Trace first = simulation.trace(seed, "");
-        sim::Trace second = fresh.trace(seed, "");
-        if (first.hash() != second.hash()) {
+        ++r.determinism_checked;
+        const std::string& first = simulation.execution().trace_hash();
+        const std::string& second = fresh.execution().trace_hash();
+        if (first != second) {
           ++r.nondeterministic;
           if (!r.first_nondeterministic)
-            r.first_nondeterministic = Nondeterminism{seed, std::move(first), std::move(second)};
+            r.first_nondeterministic = record_both(simulation, scenario, variant, *again, seed,
+                                                   first, second);
         }
       }
       if (++batch == kBatch) report();
@@ -235,6 +256,7 @@ void merge(SweepResult& into, const SweepResult& from, const Expectation& expect
                               std::pair{&into.expected_metrics, &from.expected_metrics},
                               std::pair{&into.strategy, &from.strategy}})
     if (mine->empty()) *mine = *theirs;
+  into.determinism_checked += from.determinism_checked;
   into.nondeterministic += from.nondeterministic;
   if (from.first_nondeterministic &&
       (!into.first_nondeterministic ||

@@ -45,9 +45,11 @@ struct MetricRange {
   uint64_t max = 0;
 };
 
-// A seed that ran two different ways (the determinism check): both runs.
+// A seed that ran two different ways (the determinism check): the trace
+// hashes the check compared, and both runs again, recorded.
 struct Nondeterminism {
   uint64_t seed = 0;
+  std::string first_hash, second_hash;
   sim::Trace first, second;
 };
 
@@ -70,7 +72,9 @@ struct SweepResult {
   uint32_t threads = 0;    // modeled threads of the scenario
   std::string strategy;    // the strategy's name: "random", "pct:3:57"
 
-  // The determinism check: seeds that ran two ways, and the lowest of them.
+  // The determinism check: seeds run twice, those that ran two ways, and
+  // the lowest of them.
+  uint64_t determinism_checked = 0;
   uint64_t nondeterministic = 0;
   std::optional<Nondeterminism> first_nondeterministic;
 };
@@ -86,8 +90,9 @@ struct SweepOptions {
   std::string strategy;
   unsigned jobs = 1;  // OS threads, each with its own Simulation and strategy
   bool keep_failing_seeds = false;
-  // Run every seed a second time, recorded in a fresh Simulation, and
-  // compare the two traces (both runs record).
+  // Run every seed a second time in a fresh Simulation and compare the
+  // hashes of the two traces, computed as they run (no events are kept);
+  // a seed whose hashes differ is run twice more, recorded, to show where.
   bool check_determinism = false;
   // Checked before every execution: once set, the jobs stop and the result
   // covers the seeds they ran.

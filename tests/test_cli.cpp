@@ -196,7 +196,7 @@ TEST_CASE("cli: sweep of the scenario") {
     const std::set<std::string> keys = {
         "variant",          "executions",       "violations", "metrics",    "first_failing_seed",
         "expected",         "expected_metrics", "broken_relations", "not_seen", "ok",
-        "trace",            "coverage",         "nondeterministic", "reproducer"};
+        "determinism",      "trace",            "coverage",         "reproducer"};
     for (size_t i = 0; i < vs.size(); ++i) {
       const json& v = vs[i];
       CAPTURE(v.dump());

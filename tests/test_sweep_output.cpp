@@ -15,6 +15,7 @@
 #include "sim/json_input.hpp"
 #include "sim/strategy/random_strategy.hpp"
 #include "sim/sync/shared.hpp"
+#include "sim/trace/sha256.hpp"
 #include "sim/trace/trace.hpp"
 #include "sim/trace/trace_diff.hpp"
 #include "test_util.hpp"
@@ -30,6 +31,7 @@ struct Run {
   sim::Trace trace;
   size_t marked_event = 0;      // index of the marked operation's event
   uint64_t marked_step = 0;     // decisions taken when it happened
+  std::string streamed_hash;    // with hash_only: the hash computed as it ran
 };
 
 sim::Trace trace_of(const sim::Execution& exec, const sim::Outcome& out, uint64_t seed) {
@@ -55,15 +57,16 @@ enum class Flaw { none, value, extra_step };
 // first operation (`extra_step`).
 int runs = 0;  // the flaw: program state that outlives an execution
 
-Run run_program(Flaw flaw, uint64_t seed) {
+Run run_program(Flaw flaw, uint64_t seed, bool hash_only = false) {
   ++runs;
   Run r;
   sim::Shared<int> x("x");
   sim::Shared<int> y("y");
   sim::RandomStrategy strategy;
-  sim::Execution exec(strategy, sim::ExecutionOptions{1000, true});
+  sim::Execution exec(strategy, sim::ExecutionOptions{1000, true, hash_only});
   auto mark = [&r] {
     const sim::Execution& e = sim::Execution::current();
+    if (e.events().empty()) return;  // hash_only keeps none
     r.marked_event = e.events().size() - 1;
     r.marked_step = e.events().back().step;
   };
@@ -84,6 +87,7 @@ Run run_program(Flaw flaw, uint64_t seed) {
   });
   const sim::Outcome out = exec.run(seed);
   r.trace = trace_of(exec, out, seed);
+  r.streamed_hash = exec.trace_hash();
   return r;
 }
 
@@ -98,6 +102,30 @@ TEST_CASE("trace difference: two runs of a deterministic program are the same ex
     CHECK(one.trace.events.size() == 8);
     CHECK_FALSE(sim::first_difference(one.trace, two.trace));
     CHECK(one.trace.hash() == two.trace.hash());
+  }
+}
+
+// The determinism check compares hashes computed while the runs execute,
+// without keeping events: they must be the hashes of the recorded traces.
+TEST_CASE("the trace hash computed while running is the recorded trace's hash") {
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    CAPTURE(seed);
+    const Run recorded = run_program(Flaw::none, seed);
+    const Run streamed = run_program(Flaw::none, seed, /*hash_only=*/true);
+    CHECK(streamed.trace.events.empty());
+    CHECK(recorded.streamed_hash.empty());
+    CHECK(streamed.streamed_hash == recorded.trace.hash());
+    // And that is the SHA-256 of the execution part of the trace file's
+    // JSON, as the trace format defines it.
+    nlohmann::json j = sim::to_json(recorded.trace);
+    for (const char* key :
+         {"format", "version", "tool", "scenario", "variant", "strategy", "seed", "step_bound", "hash"})
+      j.erase(key);
+    CHECK(sim::sha256_hex(j.dump()) == recorded.trace.hash());
+    // A program that depends on its run number streams different hashes.
+    const Run one = run_program(Flaw::value, seed, true);
+    const Run two = run_program(Flaw::value, seed, true);
+    CHECK(one.streamed_hash != two.streamed_hash);
   }
 }
 
@@ -263,7 +291,7 @@ nlohmann::json row(const std::string& variant, bool ok, uint64_t executions,
           {"executions", executions},
           {"expected", {{"must", std::move(must)}, {"may", nlohmann::json::array()}}},
           {"wall_seconds", seconds},
-          {"nondeterministic", 0},
+          {"determinism", nullptr},
           {"reproducer", nullptr},
           {"violations", std::move(violations)},
           {"first_failing_seed", std::move(first_failing_seed)},
@@ -355,7 +383,8 @@ TEST_CASE("junit: suites, cases, failures and escaping, read back by an XML pars
   }
   SUBCASE("seeds that ran two ways fail a case whose verdict was as expected") {
     nlohmann::json twice = {{"scenarios", {first}}};
-    twice["scenarios"][0]["variants"][0]["nondeterministic"] = 2;
+    twice["scenarios"][0]["variants"][0]["determinism"] = {
+        {"seeds_run_twice", 10}, {"mismatches", 2}, {"first_mismatch_seed", 4}};
     twice["scenarios"][0]["variants"][0]["reproducer"] = "kvmsim run s.json --variant v1 --seed 4";
     const std::string path2 = dir.file("twice.xml");
     kvmsim::write_junit(twice, path2);

@@ -23,10 +23,12 @@
 // thread put to sleep because "its branch covered this" would rest on a
 // branch not yet covered within the bound. Re-running each iteration whole
 // keeps every iteration a complete bounded search, for which the soundness
-// argument below holds as it is. The price, measured on the scenarios (the
-// README has the numbers): the schedules with fewer preemptions run once
-// per higher iteration; as each level holds several times the schedules of
-// the one below, that adds a fraction of the executions, not a factor.
+// argument below holds as it is. The price: the executions with fewer
+// preemptions run again in every higher iteration; as each level holds
+// several times the executions of the one below, that adds a fraction, not
+// a factor. Over the clean states of the scenarios: 8% more executions at
+// K=2 (26900 on 354418) and 28% at K=3 (152319 on 535138), with the same
+// schedules and pruned executions as one depth-first pass within K.
 //
 // Definitions, at one decision (a Decision d):
 // - A preemption is choosing a thread other than d.current when d.current

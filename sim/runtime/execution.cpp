@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "sim/runtime/worker_pool.hpp"
+#include "sim/trace/trace_hash.hpp"
 
 namespace sim {
 
@@ -22,6 +23,8 @@ Execution::Execution(Strategy& strategy, ExecutionOptions options)
   schedule_.resize(std::min<uint64_t>(options.step_bound, 1 << 16) + 64);
 }
 
+Execution::~Execution() = default;
+
 ThreadId Execution::spawn(std::string name, int cpu, std::function<void()> body) {
   if (threads_.size() >= kNoThread) throw std::length_error("too many modeled threads");
   threads_.push_back(Thread{std::move(body)});
@@ -38,6 +41,11 @@ Outcome Execution::run(uint64_t seed) {
   schedule_len_ = 0;
   events_.clear();
   labels_.clear();
+  trace_hash_.clear();
+  if (options_.hash_only) {
+    if (!hasher_) hasher_ = std::make_unique<TraceHasher>();
+    hasher_->begin();
+  }
   // Before its first step a thread touches nothing shared.
   next_.assign(threads_.size(), Label(nullptr, "start", Access::none));
   metrics_.clear();
@@ -63,6 +71,11 @@ Outcome Execution::run(uint64_t seed) {
   pool_->wait_from_main(done_);
   current_execution_ = nullptr;
   if (!internal_error_.empty()) throw std::runtime_error(internal_error_);
+  if (options_.record && options_.hash_only) {
+    for (const Label& l : labels_)
+      hasher_->label(l.function, l.object ? std::string_view(*l.object) : std::string_view());
+    trace_hash_ = hasher_->finish(info_, {schedule_.data(), schedule_len_}, violation_);
+  }
   return Outcome{violation_, decisions_, preemptions_};
 }
 
@@ -122,10 +135,9 @@ void Execution::switch_to(ThreadId next) {
 void Execution::set_violation(std::string kind, std::string message) {
   if (violation_) return;
   violation_ = Violation{std::move(kind), std::move(message), decisions_, current_};
-  if (options_.record) {
-    events_.push_back(Event{decisions_, current_, "violation", "", violation_->kind + ": " +
-                                                                     violation_->message, ""});
-  }
+  if (options_.record)
+    keep(Event{decisions_, current_, "violation", "", violation_->kind + ": " + violation_->message,
+               ""});
 }
 
 void Execution::fail(std::string kind, std::string message) {
@@ -137,8 +149,28 @@ void Execution::fail(std::string kind, std::string message) {
 
 void Execution::record(const char* op, const Object* object, std::string value,
                        const char* function) {
-  events_.push_back(Event{decisions_, current_, op, object ? object->name() : std::string(),
-                          std::move(value), function});
+  if (options_.hash_only) {
+    hasher_->event(decisions_, current_, op, object ? std::string_view(object->name()) : "", value,
+                  function);
+    return;
+  }
+  keep(Event{decisions_, current_, op, object ? object->name() : std::string(), std::move(value),
+             function});
+}
+
+void Execution::keep(Event e) {
+  if (options_.hash_only) {
+    hasher_->event(e);
+  } else {
+    events_.push_back(std::move(e));
+  }
+}
+
+std::vector<StepLabel> Execution::step_labels() const {
+  std::vector<StepLabel> out;
+  out.reserve(labels_.size());
+  for (const Label& l : labels_) out.push_back(StepLabel{l.function, l.object ? *l.object : ""});
+  return out;
 }
 
 void Execution::run_thread(ThreadId t) {

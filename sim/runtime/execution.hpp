@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,9 +21,14 @@
 
 namespace sim {
 
+class TraceHasher;
+
 struct ExecutionOptions {
   uint64_t step_bound = 10000;  // scheduling decisions before "step-bound"
   bool record = false;          // keep events (off in sweeps)
+  // With record: feed the events to the trace hash (trace_hash()) instead
+  // of keeping them; the determinism check compares runs by it.
+  bool hash_only = false;
 };
 
 struct Outcome {
@@ -34,6 +40,7 @@ struct Outcome {
 class Execution {
  public:
   Execution(Strategy& strategy, ExecutionOptions options);
+  ~Execution();
   Execution(const Execution&) = delete;
   Execution& operator=(const Execution&) = delete;
 
@@ -89,6 +96,11 @@ class Execution {
   const Label& next_operation(ThreadId t) const { return next_[t]; }
   // The chosen thread's next operation at each decision (when recording).
   const std::vector<Label>& labels() const { return labels_; }
+  std::vector<StepLabel> step_labels() const;
+  // With hash_only: the hash of the trace recording would have kept
+  // (Trace::hash), computed as the execution ran.
+  const std::string& trace_hash() const { return trace_hash_; }
+  void set_hash_only(bool on) { options_.hash_only = on; }
   const Metrics& metrics() const { return metrics_; }
 
   // Called by the worker fiber that runs thread `t`.
@@ -108,6 +120,7 @@ class Execution {
   void switch_to(ThreadId next);
   void finish(ThreadId t);
   void set_violation(std::string kind, std::string message);
+  void keep(Event e);
   std::string blocked_summary() const;
   ThreadId first_unfinished() const;
 
@@ -128,6 +141,8 @@ class Execution {
   std::vector<Event> events_;
   std::vector<Label> next_;    // each thread's next operation
   std::vector<Label> labels_;  // recorded: next_[chosen] at each decision
+  std::unique_ptr<TraceHasher> hasher_;  // hash_only: instead of events_
+  std::string trace_hash_;
   Metrics metrics_;
   std::optional<Violation> violation_;
   std::function<std::string()> describe_threads_;

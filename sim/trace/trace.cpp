@@ -3,6 +3,7 @@
 #include "sim/file_output.hpp"
 #include "sim/json_input.hpp"
 #include "sim/trace/sha256.hpp"
+#include "sim/trace/trace_hash.hpp"
 
 namespace sim {
 
@@ -19,24 +20,36 @@ json violation_to_json(const std::optional<Violation>& v) {
               {"step", v->step},        {"thread", v->thread}};
 }
 
-static json execution_json(const Trace& t) {
-  json threads = json::array();
-  for (const auto& th : t.threads) threads.push_back({{"name", th.name}, {"cpu", th.cpu}});
-  json events = json::array();
-  for (const auto& e : t.events) events.push_back(event_to_json(e));
-  json j{{"threads", threads},
-         {"schedule", t.schedule},
-         {"events", events},
-         {"verdict", violation_to_json(t.violation)}};
-  if (!t.labels.empty()) {
-    json labels = json::array();
-    for (const auto& l : t.labels) labels.push_back(json::array({l.function, l.object}));
-    j["labels"] = labels;
-  }
+json threads_to_json(const std::vector<ThreadInfo>& threads) {
+  json j = json::array();
+  for (const auto& th : threads) j.push_back({{"name", th.name}, {"cpu", th.cpu}});
   return j;
 }
 
-std::string Trace::hash() const { return sha256_hex(execution_json(*this).dump()); }
+json labels_to_json(const std::vector<StepLabel>& labels) {
+  json j = json::array();
+  for (const auto& l : labels) j.push_back(json::array({l.function, l.object}));
+  return j;
+}
+
+static json execution_json(const Trace& t) {
+  json events = json::array();
+  for (const auto& e : t.events) events.push_back(event_to_json(e));
+  json j{{"threads", threads_to_json(t.threads)},
+         {"schedule", t.schedule},
+         {"events", events},
+         {"verdict", violation_to_json(t.violation)}};
+  if (!t.labels.empty()) j["labels"] = labels_to_json(t.labels);
+  return j;
+}
+
+// The same text as execution_json(*this).dump(), written piece by piece.
+std::string Trace::hash() const {
+  TraceHasher h;
+  for (const Event& e : events) h.event(e);
+  for (const StepLabel& l : labels) h.label(l.function, l.object);
+  return h.finish(threads, schedule, violation);
+}
 
 std::string scenario_sha256(const json& scenario) { return sha256_hex(scenario.dump()); }
 

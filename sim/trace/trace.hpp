@@ -46,6 +46,8 @@ Trace read_trace(const std::string& path);
 void write_trace(const Trace& t, const std::string& path);  // atomically (temp + rename)
 
 nlohmann::json event_to_json(const Event& e);
+nlohmann::json threads_to_json(const std::vector<ThreadInfo>& threads);
+nlohmann::json labels_to_json(const std::vector<StepLabel>& labels);
 nlohmann::json violation_to_json(const std::optional<Violation>& v);
 
 }  // namespace sim

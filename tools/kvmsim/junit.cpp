@@ -73,7 +73,9 @@ Case make_case(const sim::JsonIn& row) {
   c.variant = row.at("variant").str();
   const bool verdict_ok = row.at("ok").boolean();
   // Seeds that ran two ways fail the case as they fail the sweep.
-  const uint64_t nondeterministic = row.at("nondeterministic").u64();
+  const sim::JsonIn determinism = row.at("determinism");
+  const uint64_t nondeterministic =
+      determinism.raw().is_null() ? 0 : determinism.at("mismatches").u64();
   c.ok = verdict_ok && nondeterministic == 0;
   c.seconds = row.at("wall_seconds").seconds();
   const uint64_t executions = row.at("executions").u64();

@@ -53,6 +53,15 @@ json expectation_json(const model::Expectation& e) {
   return {{"must", e.kinds}, {"may", json::array()}};
 }
 
+// What --check-determinism checked for a variant (null when it did not run).
+json determinism_json(const model::SweepResult& r) {
+  if (!r.determinism_checked) return nullptr;
+  return {{"seeds_run_twice", r.determinism_checked},
+          {"mismatches", r.nondeterministic},
+          {"first_mismatch_seed",
+           r.first_nondeterministic ? json(r.first_nondeterministic->seed) : json(nullptr)}};
+}
+
 // What the sweep of a variant found, as both --json and the report give it.
 json result_json(const ScenarioSweep& s, const model::SweepResult& r) {
   const auto trace = s.traces.find(r.variant);
@@ -67,6 +76,7 @@ json result_json(const ScenarioSweep& s, const model::SweepResult& r) {
           {"broken_relations", r.broken_relations},
           {"not_seen", json::array()},
           {"ok", r.ok},
+          {"determinism", determinism_json(r)},
           {"trace", trace != s.traces.end() ? json(trace->second) : json(nullptr)}};
 }
 
@@ -113,7 +123,6 @@ json scenario_json(const ScenarioSweep& s, const model::SeedIntervals& planned) 
   for (const auto& r : s.variants) {
     json row = result_json(s, r);
     row["coverage"] = coverage_json(r, planned);
-    row["nondeterministic"] = r.nondeterministic;
     const auto command = run_command(s, r);
     row["reproducer"] = command ? json(*command) : json(nullptr);
     variants.push_back(std::move(row));
@@ -153,8 +162,10 @@ model::MetricRange read_range(const sim::JsonIn& in) {
 
 model::SweepResult read_result(const sim::JsonIn& in) {
   in.expect_object({"variant", "executions", "violations", "metrics", "first_failing_seed",
+  in.expect_object({"variant", "executions", "violations", "metrics", "first_failing_seed",
                     "expected", "expected_metrics", "broken_relations", "not_seen", "ok",
-                    "trace", "covered", "max_steps", "threads", "strategy", "wall_seconds"});
+                    "determinism", "trace", "covered", "max_steps", "threads", "strategy",
+                    "wall_seconds"});
   model::SweepResult r;
   r.variant = in.at("variant").str();
   r.executions = in.at("executions").u64();
@@ -172,6 +183,12 @@ model::SweepResult read_result(const sim::JsonIn& in) {
   r.max_steps = in.at("max_steps").u64();
   r.threads = static_cast<uint32_t>(in.at("threads").u64());
   r.strategy = in.at("strategy").str();
+  if (!in.raw().at("determinism").is_null()) {
+    const sim::JsonIn d = in.at("determinism");
+    d.expect_object({"seeds_run_twice", "mismatches", "first_mismatch_seed"});
+    r.determinism_checked = d.at("seeds_run_twice").u64();
+    r.nondeterministic = d.at("mismatches").u64();
+  }
   return r;
 }
 
@@ -286,6 +303,10 @@ void print_nondeterminism(std::FILE* out, const model::SweepResult& r) {
              r.variant, n.seed, r.nondeterministic);
   if (const auto d = sim::first_difference(n.first, n.second))
     fmt::print(out, "{}", sim::describe(*d, "first run", "second run"));
+  else if (n.first.hash() == n.second.hash())
+    fmt::print(out, "  (run again recorded, the seed ran the same way twice; the check's trace "
+                    "hashes were {} and {})\n",
+               n.first_hash, n.second_hash);
   else
     fmt::print(out, "  (the traces differ only in what their hashes cover)\n");
 }
@@ -572,11 +593,13 @@ void SweepPrinter::add(const ScenarioSweep& s) {
 
 int SweepPrinter::finish(const SweepReport& report, bool interrupted,
                          const std::optional<std::string>& junit) {
-  uint64_t done = 0, planned = 0;
+  uint64_t done = 0, planned = 0, run_twice = 0, mismatches = 0;
   for (const ScenarioSweep& s : report.scenarios)
     for (const auto& r : s.variants) {
       done += r.executions;
       planned += model::count_seeds(planned_seeds(s, report.shard));
+      run_twice += r.determinism_checked;
+      mismatches += r.nondeterministic;
     }
   // Instead of the verdict line: the verdict of a part is no verdict.
   std::string unfinished;
@@ -603,6 +626,11 @@ int SweepPrinter::finish(const SweepReport& report, bool interrupted,
                                        : fmt::format("FAILED: {}", fmt::join(failed_, "; ")));
   if (!unfinished.empty())
     fmt::print(format_ == OutputFormat::text ? stdout : stderr, "{}\n", unfinished);
+  // What --check-determinism checked (the details of a mismatch are above).
+  if (run_twice)
+    fmt::print(format_ == OutputFormat::text ? stdout : stderr,
+               "determinism: {} seeds run twice, {} mismatch{}{}\n", run_twice, mismatches,
+               mismatches == 1 ? "" : "es", mismatches ? " (NONDETERMINISTIC above)" : "");
   if (junit) write_junit(json(document(junit_)), *junit);
   if (interrupted) return kInterruptedExit;
   return failed_.empty() && unfinished.empty() ? 0 : 1;
