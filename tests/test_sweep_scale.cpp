@@ -454,7 +454,7 @@ TEST_CASE("--check-determinism: every seed runs the same way twice") {
           plain.out + fmt::format("determinism: {} seeds run twice, 0 mismatches\n", 50 * variants));
     const json j = json::parse(
         kvmsim({"sweep", path, "--seeds", "0..49", "--check-determinism", "--json"}, dir).out);
-    for (const json& v : j.at("variants")) {
+    for (const json& v : j.at("scenarios").at(0).at("variants")) {
       CHECK(v.at("determinism").at("seeds_run_twice") == 50);
       CHECK(v.at("determinism").at("mismatches") == 0);
       CHECK(v.at("determinism").at("first_mismatch_seed").is_null());

@@ -162,7 +162,6 @@ model::MetricRange read_range(const sim::JsonIn& in) {
 
 model::SweepResult read_result(const sim::JsonIn& in) {
   in.expect_object({"variant", "executions", "violations", "metrics", "first_failing_seed",
-  in.expect_object({"variant", "executions", "violations", "metrics", "first_failing_seed",
                     "expected", "expected_metrics", "broken_relations", "not_seen", "ok",
                     "determinism", "trace", "covered", "max_steps", "threads", "strategy",
                     "wall_seconds"});
