@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "model/kvm_main.hpp"
+#include "model/scenario_kinds.hpp"
 #include "model/variants.hpp"
 #include "sim/json_input.hpp"
 #include "sim/parse_int.hpp"
@@ -19,14 +20,24 @@ namespace {
 constexpr uint64_t kMaxGfns = 1 << 16;
 constexpr size_t kMaxThreads = 64;
 
+// One violation kind as a file names it: known to the model (a typo would
+// make an expectation that no execution can meet).
+std::string parse_kind(const JsonIn& k) {
+  std::string s = k.str();
+  if (s.empty()) k.error("empty violation kind");
+  // The matrix prints several kinds joined with '+'; a file lists them.
+  if (s.find('+') != std::string::npos)
+    k.error("'" + s + "' is not one violation kind; list several as [\"a\", \"b\"]");
+  if (s != "clean" && !is_known_kind(s))
+    k.error("unknown violation kind '" + s + "' (known: " + known_kinds_text() + ")");
+  return s;
+}
+
 std::vector<std::string> parse_verdict(const JsonIn& j) {
   std::vector<std::string> kinds;
   auto add = [&](const JsonIn& k) {
-    std::string s = k.str();
-    if (s.empty()) k.error("empty violation kind");
-    // The matrix prints several kinds joined with '+'; a file lists them.
-    if (s.find('+') != std::string::npos)
-      k.error("'" + s + "' is not one violation kind; list several as [\"a\", \"b\"]");
+    std::string s = parse_kind(k);
+    if (std::find(kinds.begin(), kinds.end(), s) != kinds.end()) k.error("kind listed twice");
     if (s != "clean") kinds.push_back(s);
   };
   if (j.raw().is_array()) {
@@ -37,6 +48,22 @@ std::vector<std::string> parse_verdict(const JsonIn& j) {
   }
   std::sort(kinds.begin(), kinds.end());
   return kinds;
+}
+
+// "may": kinds an execution may show besides the verdict's, never required.
+std::vector<std::string> parse_may(const JsonIn& j, const std::vector<std::string>& must) {
+  std::vector<std::string> may;
+  for (const auto& k : j.items()) {
+    std::string s = parse_kind(k);
+    if (s == "clean") k.error("\"clean\" is not a violation kind (an empty \"may\" is no list)");
+    if (std::find(must.begin(), must.end(), s) != must.end())
+      k.error("'" + s + "' is in the verdict already: it must show up");
+    if (std::find(may.begin(), may.end(), s) != may.end()) k.error("kind listed twice");
+    may.push_back(s);
+  }
+  if (may.empty()) j.error("empty list (leave \"may\" out)");
+  std::sort(may.begin(), may.end());
+  return may;
 }
 
 // What __kvm_set_memory_region demands of userspace_addr: page aligned, and
@@ -56,6 +83,17 @@ uint64_t parse_generation(const JsonIn& j) {
   const bool negative = (r.is_number_integer() && !r.is_number_unsigned() && r.get<int64_t>() < 0) ||
                         (r.is_string() && r.get<std::string>().starts_with("-"));
   return negative ? static_cast<uint64_t>(j.i64()) : j.u64();
+}
+
+// vm.generations, or an expectation's: one entry per address space, null
+// for the variant's own start.
+Generations parse_generations(const JsonIn& j) {
+  const auto gens = j.items();
+  if (gens.size() > KVM_ADDRESS_SPACE_MAX) j.error("one entry per address space (at most 2)");
+  Generations out;
+  for (const auto& g : gens)
+    out.push_back(g.raw().is_null() ? std::nullopt : std::optional(parse_generation(g)));
+  return out;
 }
 
 unsigned parse_as_id(const JsonIn& j) {
@@ -87,6 +125,11 @@ const char* const kVcpuOps =
 const char* const kUpdaterOps =
     "create_memslot, delete_memslot, move_memslot, set_memslot_flags, memslot_updates, "
     "flush_shadow_all, change_mmu_pages, wait_for";
+
+// Is `name` one of the ops of `list` ("a, b, c")?
+bool listed(const std::string& list, const std::string& name) {
+  return (", " + list + ", ").find(", " + name + ", ") != std::string::npos;
+}
 
 // `sc` has its vm parsed; `is_vcpu` says which threads are vCPUs.
 Op parse_op(const JsonIn& j, ThreadSpec::Kind kind, const std::vector<std::string>& thread_names,
@@ -140,6 +183,8 @@ Op parse_op(const JsonIn& j, ThreadSpec::Kind kind, const std::vector<std::strin
     } else if (name == "enter_smm" || name == "leave_smm") {
       j.expect_object({"op"});
       op.kind = name == "enter_smm" ? Op::Kind::enter_smm : Op::Kind::leave_smm;
+    } else if (listed(kUpdaterOps, name) || listed(kPfncacheUpdaterOps, name)) {
+      j.at("op").error("'" + name + "' is an updater operation, not a vcpu's");
     } else {
       j.at("op").error("unknown vcpu operation '" + name + "' (known: " + kVcpuOps + ", " +
                        kPfncacheVcpuOps + ")");
@@ -182,6 +227,8 @@ Op parse_op(const JsonIn& j, ThreadSpec::Kind kind, const std::vector<std::strin
     op.count = j.at("count").u64();
     if (op.count == 0 || op.count > 1000000)
       j.at("count").error("must be between 1 and 1000000");
+  } else if (listed(kVcpuOps, name)) {
+    j.at("op").error("'" + name + "' is a vcpu operation, not an updater's");
   } else {
     j.at("op").error("unknown updater operation '" + name + "' (known: " + kUpdaterOps + ", " +
                      kPfncacheUpdaterOps + ")");
@@ -278,6 +325,16 @@ bool Expectation::expects(const std::string& kind) const {
   return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
 }
 
+bool Expectation::allows(const std::string& kind) const {
+  return expects(kind) || std::find(may.begin(), may.end(), kind) != may.end();
+}
+
+const Generations& generations_at(const Scenario& scenario, const std::string& variant) {
+  for (const Expectation& e : scenario.expect)
+    if (e.variant == variant && e.generations) return *e.generations;
+  return scenario.generations;
+}
+
 std::string Expectation::verdict() const {
   if (kinds.empty()) return "clean";
   std::string s;
@@ -333,7 +390,7 @@ Scenario parse_scenario(const nlohmann::json& raw, const std::string& path,
   }
 
   for (const auto& e : root.at("expect").items()) {
-    e.expect_object({"variant", "verdict", "metrics", "relations", "why"});
+    e.expect_object({"variant", "verdict", "may", "metrics", "relations", "vm", "why"});
     Expectation x;
     x.variant = e.at("variant").str();
     try {
@@ -344,6 +401,16 @@ Scenario parse_scenario(const nlohmann::json& raw, const std::string& path,
     for (const auto& prev : sc.expect)
       if (prev.variant == x.variant) e.at("variant").error("variant listed twice");
     x.kinds = parse_verdict(e.at("verdict"));
+    if (e.has("may")) x.may = parse_may(e.at("may"), x.kinds);
+    if (e.has("vm")) {
+      // Settings that differ by kernel state; the rest of vm is the scenario's.
+      const JsonIn vm = e.at("vm");
+      vm.expect_object({"generations"});
+      x.generations = parse_generations(vm.at("generations"));
+      if (x.generations->size() > 1 && (*x.generations)[1] &&
+          find_variant(x.variant).address_spaces < 2)
+        vm.at("generations").at(1).error(x.variant + " has one address space");
+    }
     if (e.has("metrics")) x.metrics = parse_metrics(e.at("metrics"));
     if (e.has("relations"))
       for (const auto& r : e.at("relations").items()) try {
@@ -382,13 +449,8 @@ Scenario parse_scenario(const nlohmann::json& raw, const std::string& path,
     if (as_id) sc.address_spaces = 2;
   }
   if (vm.has("generations")) {
-    const auto gens = vm.at("generations").items();
-    if (gens.size() > KVM_ADDRESS_SPACE_MAX)
-      vm.at("generations").error("one entry per address space (at most 2)");
-    for (const auto& g : gens)
-      sc.generations.push_back(g.raw().is_null() ? std::nullopt
-                                                 : std::optional(parse_generation(g)));
-    if (gens.size() > 1) sc.address_spaces = 2;
+    sc.generations = parse_generations(vm.at("generations"));
+    if (sc.generations.size() > 1) sc.address_spaces = 2;
   }
   for (const auto& m : vm.has("mmio_sptes") ? vm.at("mmio_sptes").items() : std::vector<JsonIn>{}) {
     m.expect_object({"as", "gfn", "generation"});

@@ -39,15 +39,27 @@ struct MetricRelation {
 // otherwise.
 MetricRelation parse_metric_relation(const std::string& text);
 
+// Starting memslots generations per address space (vm.generations); an
+// entry without a value keeps the variant's kvm_create_vm value.
+using Generations = std::vector<std::optional<uint64_t>>;
+
 struct Expectation {
   std::string variant;
-  std::vector<std::string> kinds;  // violation kinds expected; empty: "clean"
+  // "verdict": the kinds that must show up (sorted); empty: "clean". A
+  // sweep requires them only where the scenario promises them: over its
+  // default seeds under its default strategy (see model::meets).
+  std::vector<std::string> kinds;
+  std::vector<std::string> may;  // "may": allowed, never required (sorted)
   std::vector<MetricBound> metrics;
   std::vector<MetricRelation> relations;
   std::string why;
+  // "vm": {"generations": [...]}: this kernel state's own starting
+  // generations, in place of the scenario's.
+  std::optional<Generations> generations;
 
   std::string verdict() const;  // "clean", "stale-mmio", "a+b"
-  bool expects(const std::string& kind) const;  // is it one of `kinds`?
+  bool expects(const std::string& kind) const;  // is it one of `kinds` (must)?
+  bool allows(const std::string& kind) const;   // one of `kinds` or `may`?
 };
 
 struct Op {
@@ -127,7 +139,7 @@ struct Scenario {
   uint64_t gfns = 0;
   unsigned address_spaces = 1;  // 2 if anything uses the SMM address space
   std::vector<std::vector<kvm_memory_slot>> memslots;  // per address space
-  std::vector<std::optional<uint64_t>> generations;    // per address space
+  Generations generations;                             // vm.generations
   std::vector<InitialMmioSpte> mmio_sptes;
   std::vector<InitialShadowPage> shadow_pages;
   std::optional<uint64_t> n_max_mmu_pages;  // vm.n_max_mmu_pages
@@ -155,6 +167,10 @@ Scenario parse_scenario(const nlohmann::json& json, const std::string& path,
 // space the kernel state does not have, a gfn_to_pfn_cache before there was
 // one, or the x86 MMU at a state the model's MMU does not mirror.
 std::string cannot_run_at(const Scenario& scenario, const Variant& variant);
+
+// The starting generations of `scenario` at `variant`: its expectation's
+// for that state if it gives them, else vm.generations.
+const Generations& generations_at(const Scenario& scenario, const std::string& variant);
 
 // "A..B" (inclusive) into its bounds; throws std::invalid_argument.
 std::pair<uint64_t, uint64_t> parse_seed_range(const std::string& text);

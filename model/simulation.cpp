@@ -39,7 +39,7 @@ Simulation::Simulation(const Scenario& scenario, const Variant& variant, sim::St
 void Simulation::build_vm() {
   vm_ = std::make_unique<kvm>(variant_, scenario_.gfns, nr_memslots_, scenario_.address_spaces);
   vm_->oracles = scenario_.oracles;
-  kvm_create_vm_memslots(vm_.get(), scenario_.memslots, scenario_.generations);
+  kvm_create_vm_memslots(vm_.get(), scenario_.memslots, generations_at(scenario_, variant_.name));
   for (const InitialMmioSpte& m : scenario_.mmio_sptes)
     vm_->arch.sptes[m.as_id].at(m.gfn).init(make_mmio_spte_value(
         variant_.mmio_gen_layout, m.gfn, ACC_ALL, mmio_generation_of(variant_, m.generation)));

@@ -172,6 +172,15 @@ std::unique_ptr<Cli> make_cli() {
     v->add_flag("--notes", a->notes, "also print what each kernel state was modeled from");
   }
   {
+    auto a = std::make_shared<CheckArgs>();
+    auto* c = add_command(
+        *cli, "check",
+        "check scenario files without running them: what the loader checks, expected kinds no "
+        "execution can report, and ioctls that fail in every execution",
+        [a] { return cmd_check(*a); });
+    c->add_option("scenarios", a->scenarios, "scenario files or directories of them")->required();
+  }
+  {
     auto a = std::make_shared<RenderArgs>();
     auto* d = add_command(*cli, "render",
                           "render a trace: a kernel-style table, graph or timeline",

@@ -102,6 +102,14 @@ int cmd_equiv(const EquivArgs& args);
 
 int cmd_variants(bool json, bool notes);
 
+// kvmsim check FILE...: what the loader checks, and whether each scenario
+// can do what it says (model::check_scenario); 0 all fine (warnings
+// allowed), 2 a problem.
+struct CheckArgs {
+  std::vector<std::string> scenarios;  // files, or directories of *.json
+};
+int cmd_check(const CheckArgs& args);
+
 struct RenderArgs {
   std::string trace;
   std::string format = "timeline";
