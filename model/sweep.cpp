@@ -69,7 +69,7 @@ SweepResult empty_result(const Scenario& scenario, const Expectation& expectatio
   r.expected_metrics = fmt::format("{}", fmt::join(expected, " "));
   r.threads = static_cast<uint32_t>(scenario.threads.size());
   r.strategy = strategy;
-  r.ok = meets(r, expectation);
+  promise(r, scenario, expectation);
   return r;
 }
 
@@ -156,7 +156,7 @@ SweepResult run_chunk(const Scenario& scenario, const Expectation& expectation,
     break;
   }
   report();
-  r.ok = meets(r, expectation);
+  judge(r, expectation);
   return r;
 }
 
@@ -257,19 +257,52 @@ void merge(SweepResult& into, const SweepResult& from, const Expectation& expect
                               std::pair{&into.strategy, &from.strategy}})
     if (mine->empty()) *mine = *theirs;
   into.determinism_checked += from.determinism_checked;
+  if (into.may.empty()) into.may = from.may;
+  if (into.promised_strategy.empty()) {
+    into.promised_strategy = from.promised_strategy;
+    into.promised_begin = from.promised_begin;
+    into.promised_end = from.promised_end;
+  }
   into.nondeterministic += from.nondeterministic;
   if (from.first_nondeterministic &&
       (!into.first_nondeterministic ||
        from.first_nondeterministic->seed < into.first_nondeterministic->seed))
     into.first_nondeterministic = from.first_nondeterministic;
-  into.ok = meets(into, expectation);
+  judge(into, expectation);
+}
+
+bool covers_promise(const SweepResult& result) {
+  return !result.promised_strategy.empty() && result.strategy == result.promised_strategy &&
+         missing_seeds(result.seeds, result.promised_begin, result.promised_end).empty();
+}
+
+void judge(SweepResult& result, const Expectation& expectation) {
+  result.not_seen.clear();
+  result.ok = meets(result, expectation);
+  if (covers_promise(result)) return;
+  for (const auto& k : expectation.kinds)
+    if (result.violations.count(k) == 0) result.not_seen.push_back(k);
+}
+
+void promise(SweepResult& result, const Scenario& scenario, const Expectation& expectation) {
+  result.may = expectation.may;
+  result.promised_begin = scenario.exploration.seed_begin;
+  result.promised_end = scenario.exploration.seed_end;
+  // The name the sweep ran under is already resolved; the default spec is
+  // calibrated only when it is PCT without K and differs.
+  result.promised_strategy =
+      scenario.exploration.strategy == result.strategy
+          ? result.strategy
+          : resolve_strategy(scenario, find_variant(result.variant), scenario.exploration.strategy);
+  judge(result, expectation);
 }
 
 bool meets(const SweepResult& result, const Expectation& expectation) {
   for (const auto& [kind, count] : result.violations)
-    if (!expectation.expects(kind)) return false;
-  for (const auto& k : expectation.kinds)
-    if (result.violations.count(k) == 0) return false;
+    if (!expectation.allows(kind)) return false;
+  if (covers_promise(result))
+    for (const auto& k : expectation.kinds)
+      if (result.violations.count(k) == 0) return false;
   for (const MetricBound& b : expectation.metrics) {
     auto it = result.metrics.find(b.metric);
     const MetricRange r = it == result.metrics.end() ? MetricRange{0, 0} : it->second;

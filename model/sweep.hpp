@@ -60,7 +60,16 @@ struct SweepResult {
   std::map<std::string, MetricRange> metrics;  // by name, sorted
   std::optional<uint64_t> first_failing_seed;
   std::vector<uint64_t> failing_seeds;  // sorted; kept only when asked for
-  std::string expected;          // verdict text
+  std::string expected;          // verdict text: the must-kinds ("clean": none)
+  std::vector<std::string> may;  // the expectation's may-kinds: allowed, never required
+  // Must-kinds that did not show up where the scenario does not promise
+  // them (other seeds or another strategy than its own): reported, not a
+  // failure.
+  std::vector<std::string> not_seen;
+  // Where the must-kinds are promised: the scenario's default seeds under
+  // its default strategy (resolved, PCT's K filled in).
+  uint64_t promised_begin = 0, promised_end = 0;
+  std::string promised_strategy;
   // Executions that broke each relation of the expectation, by its text.
   std::map<std::string, uint64_t> broken_relations;
   std::string expected_metrics;  // "name=v name=a..b name>=a a==b"; empty if none
@@ -113,11 +122,24 @@ SweepResult sweep_variant(const Scenario& scenario, const Expectation& expectati
                           uint64_t seed_begin, uint64_t seed_end,
                           bool keep_failing_seeds = false);
 
-// Does what a sweep found meet the expectation? A clean expectation needs no
-// violation at all; an expected kind must show up at least once, and no kind
-// that was not expected may. Every metric bound and relation must hold in
-// every execution.
+// Does what a sweep found meet the expectation? No kind that is neither a
+// must- nor a may-kind may show up. A must-kind must show up at least once
+// if the sweep covered the seeds the scenario promises it for (its
+// default range, or more) under its default strategy; elsewhere luck
+// decides, so a missing one is only "not seen". Every metric bound and
+// relation must hold in every execution.
 bool meets(const SweepResult& result, const Expectation& expectation);
+
+// Sets result.ok and result.not_seen by `expectation` (as meets judges).
+void judge(SweepResult& result, const Expectation& expectation);
+
+// Fills in where `scenario` promises the must-kinds of `expectation`, and
+// its may-kinds, then judges: every sweep starts from it, and a result read
+// back from a report, which does not carry them, needs it.
+void promise(SweepResult& result, const Scenario& scenario, const Expectation& expectation);
+
+// Is `result` the sweep the scenario promises its must-kinds for?
+bool covers_promise(const SweepResult& result);
 
 // "kind: count" per violation kind, comma separated; "-" if none.
 std::string violations_text(const SweepResult& r);

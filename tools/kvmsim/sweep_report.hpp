@@ -97,6 +97,7 @@ class SweepPrinter {
   // or nondeterministic: what the FAILED line names.
   std::vector<std::string> failed_;
   nlohmann::json failed_json_ = nlohmann::json::array();
+  uint64_t not_seen_ = 0;  // must-kinds excused over all scenarios and variants
 };
 
 }  // namespace kvmsim
