@@ -17,7 +17,8 @@ GPC_SCENARIO = {
     "title": "t",
     "description": "d",
     "sources": [{"commit": "982ed0de4753", "title": "t"}],
-    "expect": [{"variant": "pfncache-982ed0de4753", "verdict": "clean", "why": "w"}],
+    "expect": [{"variant": "pfncache-982ed0de4753", "verdict": "clean", "may": ["page-ref-leak"],
+                "vm": {"generations": ["-150"]}, "why": "w"}],
     "vm": {
         "gfns": 16,
         "memslots": [{"slot": 0, "base_gfn": 0, "npages": 16, "userspace_addr": "0x7f0000000000"}],
@@ -62,7 +63,8 @@ def _append(path, value):
     return edit
 
 
-# What the loader rejects (model/scenario_pfncache.cpp) and the schema must too.
+# What the loader rejects (model/scenario.cpp, model/scenario_pfncache.cpp)
+# and the schema must too.
 REJECTED = {
     "gpc_guest_use on an updater thread":
         _set(["threads", 0, "program", 1], {"op": "gpc_guest_use", "gpc": "shinfo"}),
@@ -83,6 +85,11 @@ REJECTED = {
     "host mapping with an extra key": _set(["vm", "host_mappings", 0, "writable"], True),
     "duplicate cache name": _append(["vm", "gpcs"], "shinfo"),
     "empty cache name": _append(["vm", "gpcs"], ""),
+    "a violation kind the model does not know": _set(["expect", 0, "verdict"], "stale_mmio"),
+    "two kinds in one string": _set(["expect", 0, "verdict"], "null-khva+stale-pfn"),
+    "clean as a may-kind": _set(["expect", 0, "may"], ["clean"]),
+    "an empty may": _set(["expect", 0, "may"], []),
+    "an expectation's vm with gfns": _set(["expect", 0, "vm"], {"gfns": 16}),
 }
 
 
