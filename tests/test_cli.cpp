@@ -277,25 +277,34 @@ TEST_CASE("cli: sweep of the scenario") {
     json bad = good_scenario();
     bad["expect"][1]["verdict"] = "stale-mmio";  // v3.17 is clean
     const std::string path = write_json(dir, "wrong-expectation.json", bad);
-    const ProcessResult r = kvmsim({"sweep", path, "--seeds", "0..49"}, dir);
+    // Over the seeds the scenario promises it for.
+    ProcessResult r = kvmsim({"sweep", path, "--variant", "v3.17"}, dir);
     CHECK(r.exit_code == 1);
-    // The last line names the scenario and the state that failed.
-    CHECK(testutil::ends_with(r.out, "\nFAILED: ee3d1570b586-mmio-cache-generation at v3.17\n"));
+    // Over fewer its absence is not seen, not a failure.
+    r = kvmsim({"sweep", path, "--seeds", "0..49"}, dir);
+    CHECK(r.exit_code == 0);
+    CHECK(contains(r.out, "stale-mmio at v3.17 not seen in seeds 0..49"));
+    // An unexpected kind fails on any seeds; the last line names the
+    // scenario and the state that failed.
+    json unexpected = good_scenario();
+    unexpected["expect"][0]["verdict"] = "clean";  // v3.16 shows stale-mmio at seed 0
+    r = kvmsim({"sweep", write_json(dir, "unexpected.json", unexpected), "--seeds", "0..49"}, dir);
+    CHECK(r.exit_code == 1);
+    CHECK(testutil::ends_with(r.out, "\nFAILED: ee3d1570b586-mmio-cache-generation at v3.16\n"));
 
-    // Two scenarios failing: each named, in the order they ran, with their
-    // states in the scenario's order.
+    // Two scenarios failing over their own seeds: each named, in the order
+    // they ran, with their states in the scenario's order.
     json other = good_scenario();
     other["name"] = "second";
     other["expect"][0]["verdict"] = "clean";   // v3.16 shows stale-mmio
     other["expect"][1]["verdict"] = "stale-mmio";
     const std::string second = write_json(dir, "second.json", other);
-    const ProcessResult both = kvmsim({"sweep", path, second, "--seeds", "0..49"}, dir);
+    const ProcessResult both = kvmsim({"sweep", path, second}, dir);
     CHECK(both.exit_code == 1);
     CHECK(testutil::ends_with(
         both.out, "\nFAILED: ee3d1570b586-mmio-cache-generation at v3.17; second at v3.16, v3.17\n"));
     // The same in the JSON.
-    const json doc = json::parse(
-        kvmsim({"sweep", path, second, "--seeds", "0..49", "--json"}, dir).out);
+    const json doc = json::parse(kvmsim({"sweep", path, second, "--json"}, dir).out);
     CHECK(doc.at("ok") == false);
     CHECK(doc.at("failed") ==
           json::parse(R"([{"scenario": "ee3d1570b586-mmio-cache-generation", "params": {},
@@ -463,6 +472,11 @@ TEST_CASE("cli: malformed scenarios exit 2 naming the file and the JSON path") {
     j["exploration"]["seeds"] = "5..2";
     cases.push_back({"seeds.json", "", j, ": /exploration/seeds: "});
   }
+  {
+    json j = good_scenario();  // a typo: no execution could ever meet it
+    j["expect"][0]["verdict"] = "stale_mmio";
+    cases.push_back({"unknown-kind.json", "", j, ": /expect/0/verdict: unknown violation kind"});
+  }
   for (const Case& c : cases) {
     CAPTURE(c.file);
     const std::string path =
@@ -533,6 +547,88 @@ TEST_CASE("cli: a scenario source is a commit or a dated mail") {
     CHECK(r.exit_code == 2);
     CHECK(contains(r.err, path + c.expect_in_err));
   }
+}
+
+TEST_CASE("cli: check of the shipped scenarios: one OK line per file") {
+  testutil::TempDir dir;
+  const std::string scenarios = testutil::source_root() + "/scenarios";
+  const ProcessResult r = kvmsim({"check", scenarios}, dir);
+  CAPTURE(r.out);
+  CAPTURE(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.empty());
+  std::string expected;
+  for (const auto& f : model::scenario_files({scenarios})) expected += f + ": OK\n";
+  CHECK(r.out == expected);
+}
+
+TEST_CASE("cli: check names the file and the JSON path of each problem, exit 2") {
+  testutil::TempDir dir;
+  struct Case {
+    std::string file;
+    json doc;
+    std::string line;  // what follows the file name
+  };
+  std::vector<Case> cases;
+  {
+    json j = good_scenario();
+    j["expect"][0]["verdict"] = {"stale_mmio"};
+    cases.push_back({"typo.json", j, ": /expect/0/verdict/0: unknown violation kind 'stale_mmio' "
+                                     "(known: deadlock, generation-backwards, "});
+  }
+  {
+    json j = good_scenario();
+    j["oracles"] = json::array();
+    cases.push_back({"no-oracle.json", j, ": /expect/0/verdict: no execution at v3.16 can report "
+                                          "'stale-mmio': the scenario's oracles do not include "
+                                          "stale-mmio\n"});
+  }
+  {
+    json j = good_scenario();
+    j["expect"][1]["may"] = {"null-khva"};
+    cases.push_back({"may.json", j, ": /expect/1/may/0: no execution at v3.17 can report "
+                                    "'null-khva': the scenario has no gfn_to_pfn_cache "
+                                    "(vm.gpcs)\n"});
+  }
+  {
+    json j = good_scenario();
+    j["threads"][1]["program"].push_back({{"op", "delete_memslot"}, {"slot", 2}});
+    cases.push_back({"no-slot.json", j, ": /threads/1/program/1: slot 2 does not exist at this "
+                                        "point in every execution: the ioctl fails with -EINVAL\n"});
+  }
+  {
+    json j = good_scenario();
+    j["threads"][0]["program"].push_back({{"op", "delete_memslot"}, {"slot", 1}});
+    cases.push_back({"vcpu-op.json", j, ": /threads/0/program/1/op: 'delete_memslot' is an "
+                                        "updater operation, not a vcpu's\n"});
+  }
+  for (const Case& c : cases) {
+    CAPTURE(c.file);
+    const std::string path = write_json(dir, c.file, c.doc);
+    const ProcessResult r = kvmsim({"check", path}, dir);
+    CAPTURE(r.out);
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.starts_with(path + c.line));
+    CHECK_FALSE(contains(r.out, ": OK"));
+  }
+  // A directory of them: every file has its line, the good one too.
+  write_json(dir, "good.json", good_scenario());
+  const ProcessResult all = kvmsim({"check", dir.path()}, dir);
+  CAPTURE(all.out);
+  CHECK(all.exit_code == 2);
+  CHECK(contains(all.out, dir.file("good.json") + ": OK\n"));
+  for (const Case& c : cases) CHECK(contains(all.out, dir.file(c.file) + c.line));
+
+  // An ioctl that changes nothing is a warning: exit 0, the file is OK.
+  json j = good_scenario();
+  j["threads"][1]["program"].push_back(
+      {{"op", "set_memslot_flags"}, {"slot", 0}, {"log_dirty_pages", false}});
+  const std::string noop = write_json(dir, "noop.json", j);
+  const ProcessResult w = kvmsim({"check", noop}, dir);
+  CHECK(w.exit_code == 0);
+  CHECK(w.out == noop + ": /threads/1/program/1: warning: slot 0 has these flags already: the "
+                        "ioctl changes nothing\n" +
+                    noop + ": OK\n");
 }
 
 TEST_CASE("cli: replay of a trace naming an unknown variant exits 2") {

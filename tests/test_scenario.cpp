@@ -11,9 +11,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <optional>
+#include <regex>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -22,6 +25,8 @@
 #include <nlohmann/json.hpp>
 
 #include "model/scenario.hpp"
+#include "model/scenario_check.hpp"
+#include "model/scenario_kinds.hpp"
 #include "model/simulation.hpp"
 #include "model/sweep.hpp"
 #include "model/variants.hpp"
@@ -278,10 +283,18 @@ TEST_CASE("sweep: a sub-range and an unexpected verdict") {
   const model::SweepResult r = model::sweep_variant(sc, wrong, 0, 999);
   CHECK_FALSE(r.ok);
   CHECK(r.expected == "clean");
-  // And v3.17 does not meet an expected stale-mmio.
+  // And v3.17 does not meet an expected stale-mmio over the scenario's own
+  // seeds, where it is promised; over fewer it is only not seen.
   model::Expectation wrong17 = expectation("v3.17");
   wrong17.kinds = {"stale-mmio"};
-  CHECK_FALSE(model::sweep_variant(sc, wrong17, 0, 99).ok);
+  CHECK_FALSE(model::sweep_variant(sc, wrong17, 0, 999).ok);
+  const model::SweepResult part = model::sweep_variant(sc, wrong17, 0, 99);
+  CHECK(part.ok);
+  CHECK(part.not_seen == std::vector<std::string>{"stale-mmio"});
+  // More seeds than the promise count too.
+  const model::SweepResult more = model::sweep_variant(sc, wrong17, 0, 1099);
+  CHECK_FALSE(more.ok);
+  CHECK(more.not_seen.empty());
   // A one-seed range runs exactly one execution.
   const model::SweepResult one = model::sweep_variant(sc, expectation("v3.17"), 7, 7);
   CHECK(one.executions == 1);
@@ -295,10 +308,18 @@ TEST_CASE("meets: truth table") {
     return e;
   };
   using V = std::map<std::string, uint64_t>;
+  // A sweep of seeds 0..999 under random, where the scenario promises its
+  // kinds over `promised` under `strategy`.
   struct Meets {
-    bool operator()(V violations, const model::Expectation& e) const {
+    bool operator()(V violations, const model::Expectation& e,
+                    std::pair<uint64_t, uint64_t> promised = {0, 999},
+                    const std::string& strategy = "random") const {
       model::SweepResult r;
       r.violations = std::move(violations);
+      r.seeds = {{0, 999}};
+      r.strategy = "random";
+      std::tie(r.promised_begin, r.promised_end) = promised;
+      r.promised_strategy = strategy;
       return model::meets(r, e);
     }
   } meets;
@@ -326,6 +347,114 @@ TEST_CASE("meets: truth table") {
   CHECK(clean.verdict() == "clean");
   CHECK(stale.verdict() == "stale-mmio");
   CHECK(both.verdict() == "deadlock+stale-mmio");
+
+  // May-kinds are allowed, never required.
+  model::Expectation may = stale;
+  may.may = {"deadlock"};
+  CHECK(meets(V{{"stale-mmio", 1}}, may));
+  CHECK(meets(V{{"stale-mmio", 1}, {"deadlock", 2}}, may));
+  CHECK_FALSE(meets(V{{"deadlock", 2}}, may));
+  CHECK_FALSE(meets(V{{"stale-mmio", 1}, {"step-bound", 1}}, may));
+  CHECK(may.verdict() == "stale-mmio");
+  model::Expectation clean_may = clean;
+  clean_may.may = {"deadlock"};
+  CHECK(meets(V{}, clean_may));
+  CHECK(meets(V{{"deadlock", 1}}, clean_may));
+  CHECK_FALSE(meets(V{{"stale-mmio", 1}}, clean_may));
+
+  // Must-kinds are required only where the scenario promises them: its
+  // seeds (a sweep of more counts) under its strategy.
+  CHECK(meets(V{}, stale, {0, 1999}));
+  CHECK(meets(V{}, stale, {500, 1999}));
+  CHECK_FALSE(meets(V{}, stale, {0, 99}));
+  CHECK_FALSE(meets(V{}, stale, {100, 999}));
+  CHECK(meets(V{}, stale, {0, 999}, "pct:3:57"));
+  CHECK(meets(V{{"deadlock", 1}}, both, {0, 1999}));
+  // Unexpected kinds fail anywhere.
+  CHECK_FALSE(meets(V{{"deadlock", 1}}, stale, {0, 1999}));
+  CHECK_FALSE(meets(V{{"deadlock", 1}}, clean, {0, 1999}, "pct:3:57"));
+}
+
+TEST_CASE("judge: the must-kinds a sweep did not see where they are not promised") {
+  model::Expectation e;
+  e.variant = "v3.16";
+  e.kinds = {"deadlock", "stale-mmio"};
+  model::SweepResult r;
+  r.violations = {{"stale-mmio", 3}};
+  r.seeds = {{0, 99}};
+  r.strategy = r.promised_strategy = "random";
+  r.promised_begin = 0;
+  r.promised_end = 999;
+  model::judge(r, e);
+  CHECK(r.ok);
+  CHECK(r.not_seen == std::vector<std::string>{"deadlock"});
+  r.seeds = {{0, 999}};
+  model::judge(r, e);
+  CHECK_FALSE(r.ok);
+  CHECK(r.not_seen.empty());  // promised: missing is a failure, not "not seen"
+  r.strategy = "pct:2:40";
+  model::judge(r, e);
+  CHECK(r.ok);
+  CHECK(r.not_seen == std::vector<std::string>{"deadlock"});
+}
+
+TEST_CASE("merge: the halves of the promised seeds are judged as their union") {
+  const model::Scenario& sc = scenario();
+  model::Expectation e = expectation("v3.17");  // clean at v3.17
+  e.kinds = {"stale-mmio"};
+  model::SweepResult first = model::sweep_variant(sc, e, 0, 499);
+  const model::SweepResult second = model::sweep_variant(sc, e, 500, 999);
+  CHECK(first.ok);
+  CHECK(second.ok);
+  CHECK(first.promised_strategy == "random");
+  CHECK(first.promised_end == 999);
+  model::merge(first, second, e);
+  CHECK_FALSE(first.ok);
+  CHECK(first.not_seen.empty());
+  // Under another strategy the same seeds promise nothing.
+  model::SweepOptions pct;
+  pct.strategy = "pct:2";
+  const model::SweepResult other = model::sweep_seeds(sc, e, {{0, 999}}, pct);
+  CHECK(other.strategy.starts_with("pct:2:"));
+  CHECK(other.ok);
+  CHECK(other.not_seen == std::vector<std::string>{"stale-mmio"});
+}
+
+TEST_CASE("may: the loader reads it, and the sweep allows the kind at that state only") {
+  nlohmann::json j = nlohmann::json::parse(testutil::read_file(testutil::scenario_path()));
+  // v3.17 is clean; let it also tolerate a deadlock, but not v3.16.
+  j["expect"][1]["may"] = {"step-bound", "deadlock"};
+  const model::Scenario sc = model::parse_scenario(j, "edited.json");
+  CHECK(sc.expect[1].may == std::vector<std::string>{"deadlock", "step-bound"});
+  CHECK(sc.expect[1].allows("deadlock"));
+  CHECK_FALSE(sc.expect[1].expects("deadlock"));
+  CHECK_FALSE(sc.expect[0].allows("deadlock"));
+  CHECK(sc.expect[0].allows("stale-mmio"));
+  const model::SweepResult r = model::sweep_variant(sc, sc.expect[1], 0, 9);
+  CHECK(r.may == std::vector<std::string>{"deadlock", "step-bound"});
+  CHECK(r.expected == "clean");
+}
+
+TEST_CASE("per-expectation vm.generations: one kernel state starts elsewhere") {
+  // The wrap scenario: v3.17 starts at -150 and steps by 2, so the MMIO
+  // generation is 0, and the wrap zapped, at install 75; from -10 it is at
+  // install 5. v3.16 keeps the scenario's start.
+  nlohmann::json j = nlohmann::json::parse(testutil::read_file(
+      testutil::source_root() + "/scenarios/0e32958ec449-mmio-generation-wrap.json"));
+  REQUIRE(j["expect"][1]["variant"] == "v3.17");
+  j["expect"][1]["vm"] = {{"generations", {"-10"}}};
+  j["expect"][1]["metrics"]["wrap_zap_at_install"] = 5;
+  const model::Scenario sc = model::parse_scenario(j, "edited.json");
+  REQUIRE(sc.expect[1].generations);
+  CHECK(*sc.expect[1].generations == model::Generations{uint64_t(-10)});
+  CHECK(model::generations_at(sc, "v3.17") == model::Generations{uint64_t(-10)});
+  CHECK(model::generations_at(sc, "v3.16").empty());
+  const model::SweepResult r17 = model::sweep_variant(sc, sc.expect[1], 0, 1);
+  CHECK(r17.metrics.at("wrap_zap_at_install").min == 5);
+  CHECK(r17.ok);
+  const model::SweepResult r16 = model::sweep_variant(sc, sc.expect[0], 0, 1);
+  CHECK(r16.metrics.at("wrap_zap_at_install").min == 150);
+  CHECK(r16.ok);
 }
 
 TEST_CASE("meets: metric bounds hold in every execution") {
@@ -531,7 +660,40 @@ TEST_CASE("scenario validation: errors name the file and the JSON path") {
        "/threads/0/program/0/until", "itself"},
       {"change_mmu_pages on a vCPU",
        [](J& j) { j["threads"][0]["program"][0] = J::parse(R"({"op": "change_mmu_pages", "goal": 1})"); },
-       "/threads/0/program/0/op", "unknown vcpu operation"},
+       "/threads/0/program/0/op", "'change_mmu_pages' is an updater operation, not a vcpu's"},
+      {"delete_memslot on a vCPU",
+       [](J& j) { j["threads"][0]["program"][0] = J::parse(R"({"op": "delete_memslot", "slot": 0})"); },
+       "/threads/0/program/0/op", "'delete_memslot' is an updater operation, not a vcpu's"},
+      {"access on an updater",
+       [](J& j) { j["threads"][1]["program"][0] = J::parse(R"({"op": "access", "gfn": 1})"); },
+       "/threads/1/program/0/op", "'access' is a vcpu operation, not an updater's"},
+      {"a kind the model does not know",
+       [](J& j) { j["expect"][0]["verdict"] = "stale_mmio"; }, "/expect/0/verdict",
+       "unknown violation kind 'stale_mmio' (known: deadlock, generation-backwards,"},
+      {"an unknown kind in a list", [](J& j) { j["expect"][0]["verdict"] = {"stale-mmio", "warn:x"}; },
+       "/expect/0/verdict/1", "unknown violation kind 'warn:x'"},
+      {"a kind listed twice", [](J& j) { j["expect"][0]["verdict"] = {"stale-mmio", "stale-mmio"}; },
+       "/expect/0/verdict/1", "twice"},
+      {"an unknown may-kind", [](J& j) { j["expect"][0]["may"] = {"deadlok"}; },
+       "/expect/0/may/0", "unknown violation kind 'deadlok'"},
+      {"a may-kind that must show up", [](J& j) { j["expect"][0]["may"] = {"stale-mmio"}; },
+       "/expect/0/may/0", "in the verdict already"},
+      {"clean as a may-kind", [](J& j) { j["expect"][1]["may"] = {"clean"}; }, "/expect/1/may/0",
+       "not a violation kind"},
+      {"an empty may", [](J& j) { j["expect"][1]["may"] = J::array(); }, "/expect/1/may",
+       "leave \"may\" out"},
+      {"a may-kind that is no string", [](J& j) { j["expect"][1]["may"] = "deadlock"; },
+       "/expect/1/may", "expected an array"},
+      {"an expectation's vm with memslots",
+       [](J& j) { j["expect"][1]["vm"] = {{"gfns", 16}}; }, "/expect/1/vm/gfns",
+       "unknown member"},
+      {"an expectation's vm without generations", [](J& j) { j["expect"][1]["vm"] = J::object(); },
+       "/expect/1/vm", "missing required member \"generations\""},
+      {"an expectation's third generation", [](J& j) { j["expect"][1]["vm"] = {{"generations", {1, 2, 3}}}; },
+       "/expect/1/vm/generations", "at most 2"},
+      {"an SMM generation at a state with one address space",
+       [](J& j) { j["expect"][0]["vm"] = {{"generations", {nullptr, 5}}}; },
+       "/expect/0/vm/generations/1", "v3.16 has one address space"},
       {"bad metric relation",
        [](J& j) { j["expect"][0]["relations"] = J::array({"a <= b", "a => b"}); },
        "/expect/0/relations/1", "METRIC OP METRIC"},
@@ -723,6 +885,178 @@ TEST_CASE("scenario validation: gfn_to_pfn_cache errors name the file and the JS
     CHECK(testutil::contains(msg, "the scenario uses the x86 MMU"));
     CHECK(testutil::contains(msg, std::string(variant) + " models virt/kvm/pfncache.c"));
   }
+}
+
+// ---------------------------------------------------------------------------
+// What kvmsim check adds to the loader
+// ---------------------------------------------------------------------------
+
+namespace {
+
+// The problems check_scenario finds in `j`, as "pointer: [warning: ]message".
+std::vector<std::string> problems(const nlohmann::json& j) {
+  std::vector<std::string> out;
+  for (const auto& p : model::check_scenario(model::parse_scenario(j, "edited.json")))
+    out.push_back(p.pointer + ": " + (p.error ? "" : "warning: ") + p.message);
+  return out;
+}
+
+// The ee3d1570b586 scenario with the updater (threads[1], which creates
+// slot 1 at gfn 16..31 over slot 0 at 0..15) running `program` instead.
+nlohmann::json with_updater(const char* program) {
+  nlohmann::json j = good_json();
+  j["threads"][1]["program"] = nlohmann::json::parse(program);
+  return j;
+}
+
+}  // namespace
+
+TEST_CASE("check_scenario: the shipped scenarios have no problem") {
+  for (const auto& path : model::scenario_files({testutil::source_root() + "/scenarios"})) {
+    CAPTURE(path);
+    CHECK(model::check_scenario(model::load_scenario(path)).empty());
+  }
+}
+
+TEST_CASE("check_scenario: kinds no execution of the scenario can report") {
+  using J = nlohmann::json;
+  J j = good_json();
+  j["oracles"] = J::array();  // stale-mmio is expected at v3.16, no oracle reports it
+  CHECK(problems(j) == std::vector<std::string>{
+                           "/expect/0/verdict: no execution at v3.16 can report 'stale-mmio': the "
+                           "scenario's oracles do not include stale-mmio"});
+  j = good_json();
+  j["expect"][1]["may"] = {"deadlock", "page-ref-leak"};
+  j["expect"][2]["verdict"] = {"generation-backwards", "warn:install_new_memslots"};
+  CHECK(problems(j) ==
+        std::vector<std::string>{
+            "/expect/1/may/1: no execution at v3.17 can report 'page-ref-leak': the scenario has "
+            "no gfn_to_pfn_cache (vm.gpcs)",
+            "/expect/2/verdict/0: no execution at v4.19 can report 'generation-backwards': the "
+            "scenario's oracles do not include generation-backwards"});
+  // An x86 kind at a cache state; a warning of install_new_memslots without
+  // an update.
+  J gpc = J::parse(testutil::read_file(testutil::source_root() +
+                                       "/scenarios/982ed0de4753-pfncache-invalidation.json"));
+  gpc["expect"][3]["may"] = {"warn:handle_ept_misconfig", "warn:install_new_memslots"};
+  CHECK(problems(gpc) ==
+        std::vector<std::string>{
+            "/expect/3/may/0: no execution at v6.1 can report 'warn:handle_ept_misconfig': v6.1 "
+            "is not a state of the x86 MMU model (up to 5.1)",
+            "/expect/3/may/1: no execution at v6.1 can report 'warn:install_new_memslots': no "
+            "thread updates a memslot (create, delete, move, flags)"});
+}
+
+TEST_CASE("check_scenario: ioctls that fail in every execution") {
+  const char* absent = "does not exist at this point in every execution: the ioctl fails with -EINVAL";
+  CHECK(problems(with_updater(R"([{"op": "delete_memslot", "slot": 1}])")) ==
+        std::vector<std::string>{std::string("/threads/1/program/0: slot 1 ") + absent});
+  // Deleted, then moved, flagged and updated: each fails.
+  CHECK(problems(with_updater(R"([{"op": "delete_memslot", "slot": 0},
+                                  {"op": "move_memslot", "slot": 0, "base_gfn": 4},
+                                  {"op": "set_memslot_flags", "slot": 0, "log_dirty_pages": true},
+                                  {"op": "memslot_updates", "slot": 0, "count": 2}])")) ==
+        std::vector<std::string>{std::string("/threads/1/program/1: slot 0 ") + absent,
+                                 std::string("/threads/1/program/2: slot 0 ") + absent,
+                                 std::string("/threads/1/program/3: slot 0 ") + absent});
+  // Address space 1 is another slot 0.
+  nlohmann::json smm = with_updater(R"([{"op": "delete_memslot", "as": 1, "slot": 0}])");
+  for (auto& e : smm["expect"])
+    if (e["variant"] == "v3.16" || e["variant"] == "v3.17") e["variant"] = "v4.19";
+  smm["expect"] = nlohmann::json::array({smm["expect"][2]});
+  CHECK(problems(smm) == std::vector<std::string>{
+                             std::string("/threads/1/program/0: slot 0 of address space 1 ") + absent});
+  CHECK(problems(with_updater(R"([{"op": "create_memslot", "slot": 0, "base_gfn": 16, "npages": 4,
+                                  "userspace_addr": "0x7f0000100000"}])")) ==
+        std::vector<std::string>{"/threads/1/program/0: slot 0 exists at this point in every "
+                                 "execution: the ioctl is no KVM_MR_CREATE (a new size or address "
+                                 "is -EINVAL)"});
+  CHECK(problems(with_updater(R"([{"op": "create_memslot", "slot": 1, "base_gfn": 12, "npages": 8,
+                                  "userspace_addr": "0x7f0000100000"}])")) ==
+        std::vector<std::string>{"/threads/1/program/0: the new slot 1 overlaps slot 0 in every "
+                                 "execution: -EEXIST"});
+  CHECK(problems(with_updater(R"([{"op": "create_memslot", "slot": 1, "base_gfn": 16, "npages": 8,
+                                  "userspace_addr": "0x7f0000100000"},
+                                 {"op": "move_memslot", "slot": 0, "base_gfn": 10}])")) ==
+        std::vector<std::string>{"/threads/1/program/1: moves slot 0 onto slot 1 in every "
+                                 "execution: -EEXIST"});
+  CHECK(problems(with_updater(R"([{"op": "move_memslot", "slot": 0, "base_gfn": 20}])")) ==
+        std::vector<std::string>{"/threads/1/program/0: moves slot 0 (16 pages) beyond the VM's "
+                                 "32 guest frames"});
+  // Changes nothing: warnings.
+  CHECK(problems(with_updater(R"([{"op": "set_memslot_flags", "slot": 0, "log_dirty_pages": false},
+                                  {"op": "move_memslot", "slot": 0, "base_gfn": 0}])")) ==
+        std::vector<std::string>{
+            "/threads/1/program/0: warning: slot 0 has these flags already: the ioctl changes "
+            "nothing",
+            "/threads/1/program/1: warning: moves slot 0 to where it is: the ioctl changes "
+            "nothing"});
+  // Two updates toggle dirty logging back off; one leaves it on.
+  CHECK(problems(with_updater(R"([{"op": "memslot_updates", "slot": 0, "count": 2},
+                                  {"op": "set_memslot_flags", "slot": 0, "log_dirty_pages": true}])"))
+            .empty());
+  CHECK(problems(with_updater(R"([{"op": "memslot_updates", "slot": 0, "count": 3},
+                                  {"op": "set_memslot_flags", "slot": 0, "log_dirty_pages": true}])"))
+            .size() == 1);
+  // Create, delete, create again: fine.
+  CHECK(problems(with_updater(R"([{"op": "create_memslot", "slot": 1, "base_gfn": 16, "npages": 8,
+                                  "userspace_addr": "0x7f0000100000"},
+                                 {"op": "delete_memslot", "slot": 1},
+                                 {"op": "create_memslot", "slot": 1, "base_gfn": 16, "npages": 8,
+                                  "userspace_addr": "0x7f0000100000"}])"))
+            .empty());
+}
+
+TEST_CASE("check_scenario: what another updater may do makes an ioctl's failure uncertain") {
+  // vcpu1 (threads[2]) becomes a second updater that creates slot 1: the
+  // first updater's delete of slot 1 can succeed after it.
+  nlohmann::json j = with_updater(R"([{"op": "delete_memslot", "slot": 1}])");
+  j["threads"][2] = nlohmann::json::parse(R"({"name": "vcpu1", "kind": "updater", "cpu": 2,
+      "program": [{"op": "create_memslot", "slot": 1, "base_gfn": 16, "npages": 16,
+                   "userspace_addr": "0x7f0000100000"}]})");
+  CHECK(problems(j).empty());
+  // A second updater that deletes slot 0 makes a create over it uncertain.
+  j = with_updater(R"([{"op": "create_memslot", "slot": 1, "base_gfn": 8, "npages": 8,
+                       "userspace_addr": "0x7f0000100000"}])");
+  j["threads"][2] = nlohmann::json::parse(
+      R"({"name": "vcpu1", "kind": "updater", "cpu": 2, "program": [{"op": "delete_memslot", "slot": 0}]})");
+  CHECK(problems(j).empty());
+}
+
+TEST_CASE("violation kinds: every kind the sources raise is known, and the schema lists them") {
+  namespace fs = std::filesystem;
+  // sim::fail("kind", ...) and sim::warn_on(cond, "name", ...) ("warn:name").
+  std::set<std::string> raised;
+  const std::regex fail_re(R"re(\bfail\(\s*"([^"]+)")re");
+  const std::regex warn_re(R"re(\bwarn_on\(([^;]*?),\s*"([^"]+)")re");
+  for (const char* dir : {"model", "sim"})
+    for (const auto& e : fs::recursive_directory_iterator(testutil::source_root() + "/" + dir)) {
+      if (e.path().extension() != ".cpp" && e.path().extension() != ".hpp") continue;
+      const std::string text = testutil::read_file(e.path().string());
+      for (auto it = std::sregex_iterator(text.begin(), text.end(), fail_re);
+           it != std::sregex_iterator(); ++it)
+        raised.insert((*it)[1].str());
+      for (auto it = std::sregex_iterator(text.begin(), text.end(), warn_re);
+           it != std::sregex_iterator(); ++it)
+        raised.insert("warn:" + (*it)[2].str());
+    }
+  CHECK(raised.size() >= 20);
+  CHECK(raised.count("stale-mmio") == 1);
+  CHECK(raised.count("warn:install_new_memslots") == 1);
+  std::set<std::string> known;
+  std::stringstream list(model::known_kinds_text());
+  for (std::string k; std::getline(list, k, ',');) known.insert(k.substr(k.find_first_not_of(' ')));
+  CHECK(raised == known);
+  for (const auto& k : raised) CHECK(model::is_known_kind(k));
+  CHECK_FALSE(model::is_known_kind("stale_mmio"));
+  CHECK_FALSE(model::is_known_kind("clean"));
+
+  // The schema's list of kinds is the same.
+  const nlohmann::json schema = nlohmann::json::parse(
+      testutil::read_file(testutil::source_root() + "/scenarios/schema.json"));
+  std::set<std::string> in_schema;
+  for (const auto& k : schema.at("$defs").at("kind").at("enum")) in_schema.insert(k.get<std::string>());
+  CHECK(in_schema == known);
 }
 
 TEST_CASE("parse_seed_range") {

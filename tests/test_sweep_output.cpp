@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -457,6 +458,120 @@ TEST_CASE("junit: what kvmsim sweep --junit writes is what its --json says, for 
     }
     CHECK(got["tests"] == tests);
     CHECK(got["failures"] == failures);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Expected kinds not seen where the scenario does not promise them
+// ---------------------------------------------------------------------------
+
+namespace {
+
+testutil::ProcessResult kvmsim_run(const std::vector<std::string>& args,
+                                   const testutil::TempDir& dir) {
+  std::vector<std::string> argv = {testutil::kvmsim_bin()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return testutil::run_process(argv, dir);
+}
+
+// The rule, printed once under the verdict line when it excused a kind.
+const char* const kRule =
+    "expected kind(s) not seen: a scenario requires its kinds only over its own seeds under its "
+    "own strategy (\"exploration\"); elsewhere a missing one is reported, not failed\n";
+
+}  // namespace
+
+TEST_CASE("sweep output: a must-kind not seen in a narrow range is reported, not failed") {
+  testutil::TempDir dir;
+  const std::string sc = testutil::scenario_path();  // stale-mmio at v3.16 over 0..999
+  // Seed 1 is clean at v3.16 (its own run says so).
+  REQUIRE(testutil::contains(
+      kvmsim_run({"run", sc, "--variant", "v3.16", "--seed", "1"}, dir).out, "verdict: clean"));
+  auto r = kvmsim_run({"sweep", sc, "--variant", "v3.16", "--seeds", "1"}, dir);
+  CAPTURE(r.out);
+  CHECK(r.exit_code == 0);
+  CHECK(testutil::contains(
+      r.out, "\nstale-mmio at v3.16 not seen in seeds 1 (the scenario expects it within 0..999)\n"));
+  // The rule once, before the verdict line, which stays the last.
+  CHECK(testutil::ends_with(r.out, "\n1 " + std::string(kRule) + "all scenarios as expected\n"));
+  // The row says ok: nothing unexpected showed up.
+  CHECK(testutil::contains(r.out, " stale-mmio     yes "));
+
+  // Under another strategy even the promised seeds promise nothing.
+  r = kvmsim_run({"sweep", sc, "--variant", "v3.16", "--seeds", "1", "--strategy", "pct:2"}, dir);
+  CAPTURE(r.out);
+  CHECK(r.exit_code == 0);
+  static const std::regex other(
+      "\nstale-mmio at v3\\.16 not seen in seeds 1 under pct:2:[0-9]+ \\(the scenario expects "
+      "it within 0\\.\\.999 under random\\)\n");
+  CHECK(std::regex_search(r.out, other));
+
+  // Over the promised seeds nothing is excused: the kind shows up.
+  r = kvmsim_run({"sweep", sc, "--variant", "v3.16"}, dir);
+  CHECK(r.exit_code == 0);
+  CHECK_FALSE(testutil::contains(r.out, "not seen"));
+}
+
+TEST_CASE("sweep output: not seen per variant, and the shards of the promise judged as one") {
+  testutil::TempDir dir;
+  // v3.17 (clean in fact) made to expect stale-mmio: missing everywhere.
+  nlohmann::json j = nlohmann::json::parse(testutil::read_file(testutil::scenario_path()));
+  REQUIRE(j["expect"][1]["variant"] == "v3.17");
+  REQUIRE(j["expect"][2]["variant"] == "v4.19");
+  j["expect"][1]["verdict"] = "stale-mmio";
+  j["expect"][2]["verdict"] = "stale-mmio";
+  j["expect"].erase(j["expect"].begin() + 3, j["expect"].end());
+  const std::string sc = dir.file("wrong.json");
+  testutil::write_file(sc, j.dump(1));
+
+  auto r = kvmsim_run({"sweep", sc, "--seeds", "0..99"}, dir);
+  CAPTURE(r.out);
+  CHECK(r.exit_code == 0);
+  // v3.16 finds it in 0..99; the other two share one line.
+  CHECK(testutil::contains(r.out, "\nstale-mmio at v3.17, v4.19 not seen in seeds 0..99 (the "
+                                  "scenario expects it within 0..999)\n"));
+  CHECK(testutil::contains(r.out, "\n2 " + std::string(kRule)));
+
+  // Each shard of the promised seeds alone: not seen; merged: a failure.
+  for (const char* shard : {"1/2", "2/2"}) {
+    CAPTURE(shard);
+    r = kvmsim_run({"sweep", sc, "--variant", "v3.17", "--shard", shard, "--report",
+                    dir.file(std::string("shard") + shard[0] + ".json")},
+                   dir);
+    CAPTURE(r.out);
+    CHECK(r.exit_code == 0);
+    CHECK(testutil::contains(r.out, "not seen"));
+  }
+  r = kvmsim_run({"merge", dir.file("shard1.json"), dir.file("shard2.json")}, dir);
+  CAPTURE(r.out);
+  CHECK(r.exit_code == 1);
+  CHECK(testutil::contains(r.out, " stale-mmio     NO "));
+  CHECK(testutil::ends_with(r.out, "\nFAILED: ee3d1570b586-mmio-cache-generation at v3.17\n"));
+  CHECK_FALSE(testutil::contains(r.out, "not seen"));
+}
+
+TEST_CASE("sweep output: a kind neither must nor may fails on any range; a may-kind never") {
+  testutil::TempDir dir;
+  nlohmann::json j = nlohmann::json::parse(testutil::read_file(testutil::scenario_path()));
+  j["expect"][0]["verdict"] = "clean";  // v3.16 finds stale-mmio at seed 0
+  j["expect"].erase(j["expect"].begin() + 1, j["expect"].end());
+  const std::string clean = dir.file("clean.json");
+  testutil::write_file(clean, j.dump(1));
+  auto r = kvmsim_run({"sweep", clean, "--seeds", "0"}, dir);
+  CAPTURE(r.out);
+  CHECK(r.exit_code == 1);
+  CHECK(testutil::ends_with(r.out, "\nFAILED: ee3d1570b586-mmio-cache-generation at v3.16\n"));
+
+  j["expect"][0]["may"] = {"stale-mmio"};
+  const std::string may = dir.file("may.json");
+  testutil::write_file(may, j.dump(1));
+  for (const char* seeds : {"0", "0..999"}) {
+    CAPTURE(seeds);
+    r = kvmsim_run({"sweep", may, "--seeds", seeds}, dir);
+    CAPTURE(r.out);
+    CHECK(r.exit_code == 0);
+    CHECK(testutil::contains(r.out, " clean, may stale-mmio yes "));
+    CHECK_FALSE(testutil::contains(r.out, "not seen"));
   }
 }
 

@@ -51,7 +51,7 @@ json metrics_json(const std::map<std::string, model::MetricRange>& metrics) {
 // The verdict an expectation asks for, as lists: the kinds that must show
 // up, and the kinds that may.
 json expectation_json(const model::Expectation& e) {
-  return {{"must", e.kinds}, {"may", json::array()}};
+  return {{"must", e.kinds}, {"may", e.may}};
 }
 
 // What --check-determinism checked for a variant (null when it did not run).
@@ -75,7 +75,7 @@ json result_json(const ScenarioSweep& s, const model::SweepResult& r) {
           {"expected", expectation_json(expectation_of(s.scenario, r.variant))},
           {"expected_metrics", r.expected_metrics},
           {"broken_relations", r.broken_relations},
-          {"not_seen", json::array()},
+          {"not_seen", r.not_seen},
           {"ok", r.ok},
           {"determinism", determinism_json(r)},
           {"trace", trace != s.traces.end() ? json(trace->second) : json(nullptr)}};
@@ -661,6 +661,12 @@ int SweepPrinter::finish(const SweepReport& report, bool interrupted,
          {"complete", unfinished.empty()},
          {"failed", failed_json_}});
   };
+  // The rule, once, where it excused something; the verdict line stays last.
+  if (format_ == OutputFormat::text && not_seen_)
+    fmt::print("{} expected kind(s) not seen: a scenario requires its kinds only over its own "
+               "seeds under its own strategy (\"exploration\"); elsewhere a missing one is "
+               "reported, not failed\n",
+               not_seen_);
   if (format_ == OutputFormat::matrix)
     print_matrix(reports_);
   else if (format_ == OutputFormat::json)
@@ -668,12 +674,6 @@ int SweepPrinter::finish(const SweepReport& report, bool interrupted,
   else if (unfinished.empty())
     fmt::print("{}\n", failed_.empty() ? "all scenarios as expected"
                                        : fmt::format("FAILED: {}", fmt::join(failed_, "; ")));
-  // The rule, once, where it excused something.
-  if (format_ == OutputFormat::text && not_seen_)
-    fmt::print("{} expected kind(s) not seen: a scenario requires its kinds only over its own "
-               "seeds under its own strategy (\"exploration\"); elsewhere a missing one is "
-               "reported, not failed\n",
-               not_seen_);
   if (!unfinished.empty())
     fmt::print(format_ == OutputFormat::text ? stdout : stderr, "{}\n", unfinished);
   // What --check-determinism checked (the details of a mismatch are above).
