@@ -175,8 +175,8 @@ std::unique_ptr<Cli> make_cli() {
     auto a = std::make_shared<CheckArgs>();
     auto* c = add_command(
         *cli, "check",
-        "check scenario files without running them: what the loader checks, expected kinds no "
-        "execution can report, and ioctls that fail in every execution",
+        "check scenario files without running them: kinds no execution can report, ioctls that "
+        "always fail",
         [a] { return cmd_check(*a); });
     c->add_option("scenarios", a->scenarios, "scenario files or directories of them")->required();
   }
