@@ -100,7 +100,7 @@ void check_ioctls(const Scenario& sc, std::vector<ScenarioProblem>& out) {
           fmt::format("slot {}{}", op.slot, op.as_id ? " of address space 1" : "");
       if (op.kind == Op::Kind::create_memslot) {
         if (it != slots.end() && !others_do(sc, t, op.as_id, op.slot, {Op::Kind::delete_memslot})) {
-          problem(true, fmt::format("{} exists at this point in every execution: the ioctl is no "
+          problem(true, fmt::format("{} exists at this point of the program in every execution: the ioctl is no "
                                     "KVM_MR_CREATE (a new size or address is -EINVAL)",
                                     name));
           continue;
@@ -113,8 +113,8 @@ void check_ioctls(const Scenario& sc, std::vector<ScenarioProblem>& out) {
       }
       if (it == slots.end()) {
         if (!others_do(sc, t, op.as_id, op.slot, {Op::Kind::create_memslot}))
-          problem(true, fmt::format("{} does not exist at this point in every execution: the "
-                                    "ioctl fails with -EINVAL",
+          problem(true, fmt::format("{} does not exist at this point of the program in any "
+                                    "execution: the ioctl fails with -EINVAL",
                                     name));
         continue;
       }

@@ -594,7 +594,8 @@ TEST_CASE("cli: check names the file and the JSON path of each problem, exit 2")
     json j = good_scenario();
     j["threads"][1]["program"].push_back({{"op", "delete_memslot"}, {"slot", 2}});
     cases.push_back({"no-slot.json", j, ": /threads/1/program/1: slot 2 does not exist at this "
-                                        "point in every execution: the ioctl fails with -EINVAL\n"});
+                                        "point of the program in any execution: the ioctl fails "
+                                        "with -EINVAL\n"});
   }
   {
     json j = good_scenario();
@@ -610,6 +611,12 @@ TEST_CASE("cli: check names the file and the JSON path of each problem, exit 2")
     CHECK(r.exit_code == 2);
     CHECK(r.out.starts_with(path + c.line));
     CHECK_FALSE(contains(r.out, ": OK"));
+    // A sweep refuses the scenario with the same words, before running it.
+    const ProcessResult s = kvmsim({"sweep", path, "--seeds", "0..9"}, dir);
+    CAPTURE(s.err);
+    CHECK(s.exit_code == 2);
+    CHECK(s.out.empty());
+    CHECK(s.err.starts_with("kvmsim: error: " + path + c.line));
   }
   // A directory of them: every file has its line, the good one too.
   write_json(dir, "good.json", good_scenario());
@@ -629,6 +636,11 @@ TEST_CASE("cli: check names the file and the JSON path of each problem, exit 2")
   CHECK(w.out == noop + ": /threads/1/program/1: warning: slot 0 has these flags already: the "
                         "ioctl changes nothing\n" +
                     noop + ": OK\n");
+  // The sweep runs it and says the warning.
+  const ProcessResult ws = kvmsim({"sweep", noop, "--seeds", "0..9"}, dir);
+  CHECK(ws.exit_code == 0);
+  CHECK(ws.err == "kvmsim: warning: " + noop + ": /threads/1/program/1: slot 0 has these flags "
+                                              "already: the ioctl changes nothing\n");
 }
 
 TEST_CASE("cli: replay of a trace naming an unknown variant exits 2") {

@@ -948,7 +948,7 @@ TEST_CASE("check_scenario: kinds no execution of the scenario can report") {
 }
 
 TEST_CASE("check_scenario: ioctls that fail in every execution") {
-  const char* absent = "does not exist at this point in every execution: the ioctl fails with -EINVAL";
+  const char* absent = "does not exist at this point of the program in any execution: the ioctl fails with -EINVAL";
   CHECK(problems(with_updater(R"([{"op": "delete_memslot", "slot": 1}])")) ==
         std::vector<std::string>{std::string("/threads/1/program/0: slot 1 ") + absent});
   // Deleted, then moved, flagged and updated: each fails.
@@ -968,8 +968,8 @@ TEST_CASE("check_scenario: ioctls that fail in every execution") {
                              std::string("/threads/1/program/0: slot 0 of address space 1 ") + absent});
   CHECK(problems(with_updater(R"([{"op": "create_memslot", "slot": 0, "base_gfn": 16, "npages": 4,
                                   "userspace_addr": "0x7f0000100000"}])")) ==
-        std::vector<std::string>{"/threads/1/program/0: slot 0 exists at this point in every "
-                                 "execution: the ioctl is no KVM_MR_CREATE (a new size or address "
+        std::vector<std::string>{"/threads/1/program/0: slot 0 exists at this point of the program "
+                                 "in every execution: the ioctl is no KVM_MR_CREATE (a new size or address "
                                  "is -EINVAL)"});
   CHECK(problems(with_updater(R"([{"op": "create_memslot", "slot": 1, "base_gfn": 12, "npages": 8,
                                   "userspace_addr": "0x7f0000100000"}])")) ==

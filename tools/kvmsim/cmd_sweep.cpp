@@ -11,6 +11,7 @@
 #include "report_dir.hpp"
 #include "sweep_report.hpp"
 #include "model/scenario.hpp"
+#include "model/scenario_check.hpp"
 #include "model/simulation.hpp"
 #include "model/sweep.hpp"
 #include "model/variants.hpp"
@@ -50,6 +51,12 @@ ScenarioSweep plan(const std::string& path, const model::ParamValues& params,
                    const SweepArgs& args) {
   ScenarioSweep s;
   s.scenario = model::load_scenario(path, params);
+  // A scenario that cannot mean what its verdicts say is no regression test:
+  // refuse it as `kvmsim check` does, and say its warnings.
+  for (const model::ScenarioProblem& p : model::check_scenario(s.scenario)) {
+    if (p.error) throw sim::InputError(path + ": " + p.pointer + ": " + p.message);
+    fmt::print(stderr, "kvmsim: warning: {}: {}: {}\n", path, p.pointer, p.message);
+  }
   s.sha256 = sim::scenario_sha256(s.scenario.json);
   s.strategy = args.strategy.value_or(s.scenario.exploration.strategy);
   std::tie(s.seed_begin, s.seed_end) = seed_range(args.seeds, s.scenario);
