@@ -239,7 +239,13 @@ void print_matrix(const json& reports) {
         for (const auto& [kind, n] : row.at("violations").items())
           kinds += (kinds.empty() ? "" : "+") + kind;
         if (!row.at("ok").get<bool>()) kinds += " (UNEXPECTED)";
-        cell[row.at("variant").get<std::string>()] = kinds.empty() ? "." : kinds;
+        std::string not_seen;
+        for (const auto& kind : row.at("not_seen"))
+          not_seen += (not_seen.empty() ? "" : "+") + kind.get<std::string>();
+        if (kinds.empty()) kinds = ".";
+        // An expected kind these seeds did not show (see the text's rule).
+        if (!not_seen.empty()) kinds += " (not seen: " + not_seen + ")";
+        cell[row.at("variant").get<std::string>()] = kinds;
       }
       std::string line = "| " + report.at("scenario").get<std::string>() + " |";
       bool any = false;
