@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "progress.hpp"
 
 #include <unistd.h>
@@ -92,7 +93,9 @@ void Progress::draw(Clock::time_point now) {
   const size_t pad = drawn_width_ > line.size() ? drawn_width_ - line.size() : 0;
   fmt::print(out_, "\r{}{:{}}", line, "", pad);
   std::fflush(out_);
-  drawn_width_ = line.size();
+  // What the terminal line holds now, the padding included: a line that
+  // shrinks twice in a row still pads to the widest one drawn.
+  drawn_width_ = line.size() + pad;
 }
 
 }  // namespace kvmsim
