@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // A scenario run at every kernel state in history order: which violation
 // kinds each state shows, and where each kind appears and disappears.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Equivalence of two variants on one scenario: the same schedules (the
 // scenario's strategy, the same seed) run at both with recording on, and the
 // event streams compared seed by seed. A change to the modeled code that

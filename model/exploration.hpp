@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The strategy a scenario runs under, from its command-line spelling, with
 // whatever it needs to know about the scenario measured first.
 #pragma once

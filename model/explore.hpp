@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Bounded exhaustive search of a scenario at a variant: every schedule with
 // at most K preemptions (sim/explore/bounded_search.hpp), and the first
 // failing one re-run with recording, as a trace `kvmsim replay` takes.

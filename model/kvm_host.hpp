@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // include/linux/kvm_host.h: struct kvm, struct kvm_memslots, struct
 // kvm_memory_slot, struct kvm_vcpu, as far as the modeled races need them.
 #pragma once

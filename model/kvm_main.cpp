@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "model/kvm_main.hpp"
 
 #include "model/mmu_notifier.hpp"

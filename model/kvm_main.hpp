@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // virt/kvm/kvm_main.c: memslots, their generation, and guest memory lookups.
 #pragma once
 

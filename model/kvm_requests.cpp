@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Sources read, re-expressed here, not copied:
 // - 4.19 virt/kvm/kvm_main.c: kvm_flush_remote_tlbs
 //   calls kvm_make_all_cpus_request(kvm, KVM_REQ_TLB_FLUSH);

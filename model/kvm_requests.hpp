@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // virt/kvm/kvm_main.c: vCPU requests and kicks (kvm_make_vcpus_request_mask,
 // kvm_request_needs_ipi, kvm_kick_many_cpus), and kvm_flush_remote_tlbs as
 // far as freeing shadow pages needs it: the wait for vCPUs in a lockless

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // include/linux/list.h as the shadow MMU uses it: a circular doubly linked
 // list threaded through a head sentinel. The model also remembers which list
 // each node is on, which the kernel does not: a walk can then tell that it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // A failing trace shrunk to the fewest preemptions, then the fewest steps,
 // that still give its violation in the same thread at the same function;
 // recorded again as a trace that `kvmsim replay` reproduces.

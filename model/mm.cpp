@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Sources, re-expressed: mm/memory.c zap_page_range and mm/oom_kill.c
 // __oom_reap_task_mm call mmu_notifier_invalidate_range_start (the reaper
 // the _nonblock form) before they clear PTEs and _end after; migration

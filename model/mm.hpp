@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The host side of guest memory, as far as gfn_to_pfn_cache races need it:
 // the VMM's userspace mapping (hva -> pfn page table entries), struct page
 // reference counts, kernel mappings of pages, and the mm events that change

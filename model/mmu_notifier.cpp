@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // virt/kvm/kvm_main.c's MMU notifier. Sources, re-expressed: the
 // kvm_main.c hunk of 982ed0de4753's v4 posting (20 Nov 2021), 58cd407ca4c6's
 // hunk, and the kvm_inc/dec_notifier_count diffs of 5.13-6.2:

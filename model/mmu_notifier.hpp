@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // virt/kvm/kvm_main.c, the MMU notifier side (5.13-6.1 shape): what KVM does
 // when the primary MMU invalidates a range of the VMM's address space.
 #pragma once

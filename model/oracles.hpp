@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Oracles: checks of the model against ground truth, reported as violations.
 #pragma once
 

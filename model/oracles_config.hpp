@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Which oracles a scenario turned on.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // virt/kvm/pfncache.c. Sources, re-expressed (with the commit texts named
 // in Variant::pfncache and docs/pfncache-history.md): the 982ed0de4753 v4
 // posting (20 Nov 2021) with David Woodhouse's 9 Dec 2021 incremental

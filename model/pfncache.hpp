@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // virt/kvm/pfncache.c: the gfn_to_pfn_cache, from 982ed0de4753 (5.17)
 // through the 6.1 fixes. Every difference between kernel states is a
 // Variant::pfncache feature naming its commit.

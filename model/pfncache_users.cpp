@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The guest-mode user is the one thing here that no kernel had: nothing
 // ever set guest_uses_pa (df06dae3f2a8's text; a4bff3df5147 removed
 // KVM_GUEST_USES_PFN in 6.9 as incomplete). It follows 982ed0de4753's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The users of a gfn_to_pfn_cache that scenarios run: the atomic user of
 // the Xen shared-info kind, and a vCPU using the cached pfn in guest mode.
 #pragma once

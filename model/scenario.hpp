@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Scenario files: a race as data (JSON), loaded into threads of the model.
 // The format is documented in scenarios/README.md and scenarios/schema.json.
 #pragma once

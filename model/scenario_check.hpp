@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // What the loader cannot see in one value: whether a scenario can do what
 // it says. An expectation naming a kind that no execution of the scenario
 // can report (an oracle not turned on, an x86 warning at a cache state),

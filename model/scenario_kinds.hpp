@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The violation kinds the model reports, and what a scenario needs for an
 // execution to report each: an expectation naming a kind that no
 // execution of its scenario can report could never be met (a typo such as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Scenario parameters: a scenario declares "params": {"pages": 16} (a name
 // and its default) and writes "$pages" wherever a value is expected, so one
 // file can be run at many sizes (kvmsim sweep --param pages=16,64,256).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The gfn_to_pfn_cache part of a scenario: vm.host_mappings, vm.gpcs and
 // the cache, user and mm operations of thread programs.
 #pragma once

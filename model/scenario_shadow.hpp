@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // vm.shadow_pages in a scenario: the shadow pages present when it starts,
 // as kvm_mmu_get_page and the fault path would have left them.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // cond_resched_lock (include/linux/sched.h, kernel/sched/core.c) as the
 // model needs it: a thread holding a spinlock offers to let others run.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Runs a scenario at a variant: builds a fresh VM for every execution and
 // the modeled threads that execute the scenario's programs.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // A sweep: one scenario at one variant over a set of seeds, without
 // recording; what it found, what it covered, and whether that is what the
 // scenario expects. Results of disjoint seed sets merge into the result of

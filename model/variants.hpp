@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Kernel states the model can run as. Model code branches on the named
 // features below, never on the variant's name; each feature names the commit
 // that introduced it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Violations: WARN_ON-style reports that end an execution.
 #pragma once
 

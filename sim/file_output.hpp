@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Writing an output file so that a reader never sees a partial one: the text
 // goes to PATH.tmp, which is renamed over PATH once complete.
 #pragma once

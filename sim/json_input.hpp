@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Reading JSON input with errors that name the file and the JSON path of the
 // offending value (RFC 6901 pointer), e.g.
 //   scenarios/x.json: /threads/1/program/0/gfn: expected an unsigned integer

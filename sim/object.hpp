@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // A named shared object: every traced access names the object it touched.
 #pragma once
 

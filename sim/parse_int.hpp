@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Strict integer parsing for user input: decimal ("4096", "-150") or hex
 // ("0x1000"); no octal, no leading '+' or spaces, no overflow.
 #pragma once

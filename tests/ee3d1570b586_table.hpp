@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The CPU 0 | CPU 1 table of ee3d1570b586 as posted ("[PATCH 2/3] kvm: fix
 // potentially corrupt mmio cache", kvm@vger.kernel.org, 29 Aug 2014) as
 // predicates over trace events, so that the stored reproducer and its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Runs modeled code directly: each function is one modeled thread ("t0",
 // "t1", ... on CPUs 0, 1, ...) of one recorded execution under the random
 // strategy. For directed tests of model functions without a scenario file.

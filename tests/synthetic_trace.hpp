@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Hand-built traces for the renderer tests: a header like a recorded trace's,
 // and events added one line each.
 #pragma once

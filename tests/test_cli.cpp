@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The kvmsim command line: exit statuses (0 ok/clean, 1 violation /
 // unexpected verdict / replay mismatch, 2 bad input), error messages that
 // name the file and the JSON path, the sweep JSON shape, and replay of the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The happens-before graph of a trace: DOT text that Graphviz accepts, the
 // same bytes every time, and exactly the edges the synchronisation implies.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN

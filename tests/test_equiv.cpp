@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // kvmsim equiv: the same schedules at two variants, event streams compared
 // seed by seed. The model function is checked against record_execution (an
 // independent way to get both event streams), and the command against the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The bounded exhaustive search: exact schedule counts of small programs,
 // derived by hand below; the bound and uniqueness of every explored
 // schedule; soundness of the sleep-set reduction against the unreduced

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The memslot-generation / MMIO-SPTE history, 3.16 to 5.1: each scenario's
 // verdict at the kernel states around the commit it is about, asserted here
 // independently of the expectations written in the scenario files, and the

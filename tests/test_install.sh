@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # `meson install` into a temporary directory: exactly the binaries, the
 # scenarios with their schema and README, kvmsim(1) and the bash completion;
 # the man page renders without a groff warning and describes every command

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // virt/kvm/kvm_main.c as modeled: what one KVM_SET_USER_MEMORY_REGION does to
 // the memslots and their generation at each variant, and the stored
 // reproducer read against the CPU 0 | CPU 1 table of ee3d1570b586's posting.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Schedule minimization (sim/explore/minimize, model/minimize, kvmsim
 // minimize) and kernel-history bisection (model/bisect, kvmsim bisect).
 // Expected numbers come from hand derivations in comments (the toys) or

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // x86 MMIO SPTE generation encoding, from the kernel's bit layout
 // (arch/x86/kvm/mmu.c), not from the model's constants:
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Chrome trace-event JSON for Perfetto: every stored trace renders to JSON
 // the viewers accept (strictly nested slices per thread, flows that pair up
 // and bind to a slice, the violation on its thread), the same bytes every

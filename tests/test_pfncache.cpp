@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The gfn_to_pfn_cache (model/pfncache.cpp) and the MMU notifier side it
 // depends on (model/mmu_notifier.cpp, model/mm.cpp), at the four modeled
 // kernel states: notifier counters and mmu_notifier_retry_hva computed by

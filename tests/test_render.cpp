@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // kvmsim render: the focused and full kernel-style tables of stored traces.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Replay across model changes: a replay follows the recorded labels (format 2)
 // and stops trusting the recording at the first decision whose thread is not
 // runnable or goes on with another operation; `kvmsim replay` names that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The ee3d1570b586 scenario through the library: determinism of recorded
 // executions (in one process and across processes), the sweep verdicts at
 // v3.16 and v3.17, model::meets, and scenario validation.

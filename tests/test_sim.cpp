@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The generic engine: SRCU, mutexes, completions, deadlock and step-bound
 // detection, replay, traces. Properties are checked with ghost state: plain
 // C++ variables written by the modeled threads without scheduling points, so

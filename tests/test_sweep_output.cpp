@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The pieces the sweep's output is made of: where two executions part
 // (replay and the determinism check), JUnit XML, and the progress line.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Sweeps at scale: seed sets and shard arithmetic, merging results (jobs,
 // shards, reports) without the result depending on the split, Ctrl-C with a
 // partial report and --resume, the determinism check, and GNU parallel.

@@ -1,12 +1,15 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // What the repository tells its users cites the kernel (commits, mails,
 // kernel files) and the tool. Text files the model was first written from,
 // and notes that never left the authors' machines, are not sources a reader
-// can look up: no file may refer to them.
+// can look up: no file may refer to them. And every source file says its
+// licence (COPYING, GPL-2.0-only as meson.build declares) in an SPDX line.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -117,4 +120,38 @@ TEST_CASE("no file of the source tree refers to unpublished material") {
   for (const auto& r : found) listing += r + "\n";
   INFO("cite the kernel commit, mail or file instead:\n" << listing);
   CHECK(found.empty());
+}
+
+// The source files an SPDX line belongs in: C++, the build files and the
+// scripts (data and prose have no comment syntax or need none).
+bool takes_spdx(const fs::path& f) {
+  const std::string ext = f.extension().string(), name = f.filename().string();
+  return ext == ".cpp" || ext == ".hpp" || ext == ".sh" || ext == ".py" || name == "meson.build" ||
+         name == "meson_options.txt";
+}
+
+TEST_CASE("every source file names its licence in an SPDX line at the top") {
+  const fs::path root = testutil::source_root();
+  std::vector<std::string> missing;
+  size_t checked = 0;
+  std::vector<fs::path> files = source_files(root);
+  files.push_back(root / ".ci" / "run");  // a hidden directory, but a script of the project
+  for (const auto& f : files) {
+    if (!takes_spdx(f) && f.filename() != "run") continue;
+    ++checked;
+    // The first line, or the second after a #! line.
+    std::istringstream in(testutil::read_file(f.string()));
+    std::string line;
+    std::getline(in, line);
+    if (line.starts_with("#!")) std::getline(in, line);
+    if (line != "// SPDX-License-Identifier: GPL-2.0-only" &&
+        line != "# SPDX-License-Identifier: GPL-2.0-only")
+      missing.push_back(fs::relative(f, root).string());
+  }
+  CHECK(checked > 100);
+  std::string listing;
+  for (const auto& m : missing) listing += m + "\n";
+  INFO("add '// SPDX-License-Identifier: GPL-2.0-only' (or '# ...') as the first line:\n"
+       << listing);
+  CHECK(missing.empty());
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Helpers shared by the test executables: where the source tree and the
 // kvmsim binary are, temporary directories, files, and running a process
 // with its output captured.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Shadow-MMU zapping (model/x86/mmu_zap.cpp): 4.19's fast invalidate, and
 // kvm_mmu_zap_all before and after 83cdb56864 "KVM: x86/mmu: Differentiate
 // between nr zapped and list unstable": list orders, restarts and walk cost

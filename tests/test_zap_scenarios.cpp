@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The shadow-MMU zapping scenarios (83cdb56864) at several sizes:
 // their expectations, the cost figures a KVM developer reads off them, the
 // livelock the restart rule lets through, and the commit's wait for

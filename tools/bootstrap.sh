@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # From a fresh Debian 12 checkout: install what kvmsim needs, build it
 # (optimised), and run the main job: the regression sweep over scenarios/.
 # Exits non-zero if any scenario's verdict is not what it expects.

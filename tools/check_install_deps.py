@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Checks that tools/install-deps.sh installs every Debian package whose
 files the build and the tests use.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # tools/check_install_deps.py both ways: every package the build and the
 # tests use is installed by tools/install-deps.sh; and a package taken out
 # of that list, or cmake used by meson, is reported with status 1.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Runs kvmsim's machine-readable outputs on the shipped scenarios and
 validates each against its schema in scenarios/output-schemas/, so that the
 published schemas and what kvmsim prints cannot drift apart unnoticed: every

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Validates every scenario file against scenarios/schema.json, so the
 published schema and the loader (model/scenario.cpp) cannot drift apart
 unnoticed: the loader's own tests cover what it rejects, this covers that

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Installs everything kvmsim needs to build, test and render, from Debian 12's
 # packages only. Idempotent: re-running it installs nothing new.
 set -euo pipefail

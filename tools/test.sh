@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Runs every test twice: in an optimised build and in a build with
 # AddressSanitizer and UndefinedBehaviorSanitizer. Installs what is missing
 # first, so it works on a fresh Debian 12 machine (and in CI).

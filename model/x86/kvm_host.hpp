@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // arch/x86/include/asm/kvm_host.h: the x86 parts of struct kvm and struct
 // kvm_vcpu the model needs.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // arch/x86/kvm/mmu.c: MMIO SPTEs and their generation, the TDP fault path.
 #pragma once
 

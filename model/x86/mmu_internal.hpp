@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // struct kvm_mmu_page (arch/x86/include/asm/kvm_host.h up to 5.x, later
 // arch/x86/kvm/mmu/mmu_internal.h), as far as zapping needs it.
 #pragma once

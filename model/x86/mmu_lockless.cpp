@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Sources read, re-expressed here, not copied:
 // - 4.19 arch/x86/kvm/mmu.c:
 //   walk_shadow_page_lockless_begin ("Prevent page table teardown by making

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The lockless shadow-page walk of arch/x86/kvm/mmu.c (c142786c6291 "KVM:
 // MMU: lockless walking shadow page table"): a vCPU reads SPTEs from its
 // root down without mmu_lock. What keeps the pages it reads allocated is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Sources read, re-expressed here, not copied:
 // - 4.19 arch/x86/kvm/mmu.c:
 //   kvm_mmu_alloc_page, mark_unsync, mmu_pages_add (KVM_PAGE_ARRAY_NR 16),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The shadow MMU's page lifetimes in arch/x86/kvm/mmu.c: allocation on the
 // fault path, kvm_mmu_prepare_zap_page, the commit that frees, and the walks
 // over kvm->arch.active_mmu_pages that zap every page, at the kernel states

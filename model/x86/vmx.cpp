@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "model/x86/vmx.hpp"
 
 #include "model/x86/mmu.hpp"

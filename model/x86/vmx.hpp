@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // arch/x86/kvm/vmx.c: the EPT exit handlers.
 #pragma once
 

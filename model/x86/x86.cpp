@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "model/x86/x86.hpp"
 
 #include <fmt/format.h>

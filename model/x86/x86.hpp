@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // arch/x86/kvm/x86.c and x86.h: the per-vCPU MMIO cache, the emulator's
 // MMIO decision, the vCPU run loop, and the arch memslot hooks.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Bounded exhaustive search: every schedule with at most K preemptions,
 // fewest preemptions first, by re-running the program from scratch under a
 // depth-first strategy, optionally pruned with sleep sets (Godefroid 1996).

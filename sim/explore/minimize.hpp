@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Schedule minimization: a failing schedule shrunk to the fewest
 // preemptions, then the fewest steps, that still fail the same way at the
 // same place. Preemption removal first (a bug that needs one preemption is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // A Boost.Fiber scheduling algorithm that runs exactly the fiber the strategy
 // chose. Modeled threads never wait in Boost's ready queue: every modeled
 // fiber that is not running is ready, and one runs only when it is the target.

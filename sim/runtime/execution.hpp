@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // One execution: a set of modeled threads run to completion (or to the first
 // violation) under one strategy and seed. Every scheduling point asks the
 // strategy which thread runs next, the current one included.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Per-execution metrics: named counters the modeled code bumps (pages
 // zapped, memslot installs, ...). A sorted map, so iteration order (and
 // anything printed from it) does not depend on insertion order.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "sim/runtime/worker_pool.hpp"
 
 #include "sim/runtime/execution.hpp"

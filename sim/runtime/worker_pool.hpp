@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // One per OS thread: the fibers that run modeled threads, created once and
 // reused across executions (creating fibers would cost about a quarter of a
 // short execution). A worker between executions is parked: it is never the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // What a PCT sweep guarantees (Burckhardt et al., ASPLOS 2010, the theorem
 // behind PCT): an execution with n threads and at most k steps finds any bug
 // of depth d with probability at least 1/(n*k^(d-1)).

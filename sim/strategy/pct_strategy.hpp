@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // PCT, probabilistic concurrency testing (Burckhardt, Kothari, Musuvathi,
 // Nagarakatte, "A Randomized Scheduler with Probabilistic Guarantees of
 // Finding Bugs", ASPLOS 2010): a priority scheduler whose random initial

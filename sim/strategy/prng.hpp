@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Our own PRNG so that a seed means the same schedule with every standard
 // library: std:: distributions are implementation-defined.
 #pragma once

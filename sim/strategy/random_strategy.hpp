@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Seeded uniformly random scheduling: at each point every runnable thread,
 // the current one included, is equally likely.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Replays a recorded schedule decision by decision. When the trace recorded
 // labels (format 2), a decision is followed only if the recorded thread is
 // runnable and its next operation is the recorded one, so a changed model is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The strategy interface: the only thing that decides which modeled thread
 // runs next (in the spirit of Shuttle's Scheduler trait).
 #pragma once

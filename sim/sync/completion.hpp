@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // A completion (the kernel's struct completion, complete_all flavour): wait()
 // blocks until complete() has been called once.
 #pragma once

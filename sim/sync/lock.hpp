@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // A modeled sleeping or spinning lock (kernel mutex, spinlock). Contention is
 // modeled by blocking in the execution: a spinning CPU does nothing a
 // scheduler could observe, so it is equivalent to a blocked one. Waiters are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // A modeled reader-writer lock (the kernel's rwlock_t): any number of
 // readers, or one writer. Like Lock, contention blocks in the execution and
 // every waiter is woken to contend again, so every order the kernel allows

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // A shared variable: every load, store and compare-exchange is a scheduling
 // point and a traced event. peek()/init() are for oracles and set-up only:
 // they are not accesses of the modeled code.

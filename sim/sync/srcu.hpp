@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Sleepable RCU. synchronize() returns once every read-side section that had
 // begun when it was called has ended; sections that begin later do not delay
 // it (the grace-period guarantee of synchronize_srcu and its expedited form).

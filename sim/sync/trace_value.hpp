@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // How a traced value is written in a trace: integers in hex (the way kernel
 // developers read generations and SPTEs), booleans as words, pointers to
 // named objects by name.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // A recorded trace as a Graphviz happens-before graph: one cluster per
 // thread, time flowing down by step, and the cross-thread edges that order
 // the execution (lock hand-overs, SRCU grace periods, completions, and the

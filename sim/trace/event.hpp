@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // One traced step: a modeled thread's access to a shared object, a lock or
 // SRCU operation, or a note the model made at that point.
 #pragma once

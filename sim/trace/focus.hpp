@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The focused timeline of a failing trace: only the steps that matter to the
 // verdict, with "..." where stretches were left out.
 #pragma once

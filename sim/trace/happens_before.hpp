@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The happens-before edges between threads of a recorded trace: lock
 // hand-overs, SRCU grace periods, completions, and the stores that loads
 // read on the objects involved in the violation. Generic: only the events'

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Text for HTML and for Graphviz's HTML-like labels.
 #pragma once
 

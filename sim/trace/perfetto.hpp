@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // A recorded trace as Chrome trace-event JSON, the format ui.perfetto.dev and
 // chrome://tracing open: one track per modeled thread, a slice per event
 // inside a slice per run of one kernel function, flow arrows for the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Where a failing trace failed: the violation event, and the violating
 // thread's final section before it. The focused timeline, the
 // happens-before graph and violation signatures all start from these.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The kernel's two-column race table: one column per modeled thread headed
 // "name (CPU n)", time flowing down, one row per step, the violation marked.
 // Plain ASCII, at most `width` columns, so it pastes into a commit message.

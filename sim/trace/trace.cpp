@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "sim/trace/trace.hpp"
 
 #include "sim/file_output.hpp"

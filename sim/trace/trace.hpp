@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The versioned trace format: everything needed to replay one execution and
 // to check the replay event by event.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Where two recorded executions part: what replay reports when the model
 // changed under a stored trace, and what the sweep's determinism check
 // reports when one seed ran two different ways.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Trace::hash computed while an execution runs: each event is serialized
 // and hashed as it happens instead of being kept, so checking that two runs
 // are the same execution costs no more memory than running them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Word wrap for the text renderers (the timeline's columns, the graph's
 // node labels).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Schedules to the first violation, per strategy, for every scenario and
 // variant that expects one: how fast each strategy finds the known bugs.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // kvmsim-bench: throughput of the simulator, printed as one JSON object.
 //   kvmsim-bench [--quick] [--scenario PATH]
 //   kvmsim-bench --profile synthetic|VARIANT [--executions N] [--scenario PATH]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // A scenario file through the whole model: executions per second at each
 // expected variant, and how many random executions it takes to find the
 // expected bug.

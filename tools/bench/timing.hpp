@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Timed repetitions on a noisy machine: a figure is the median over several
 // repetitions, each running whole units of work (executions) until a minimum
 // wall-clock time has passed. Wall-clock time is for the benchmark only: the

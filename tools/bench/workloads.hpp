@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Engine-only workloads: modeled threads that do nothing but reach scheduling
 // points, so the figures measure the scheduler and not the KVM model.
 #pragma once

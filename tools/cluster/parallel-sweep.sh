@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Runs a sweep as N shards under GNU parallel (on this machine, or on others
 # with parallel's --sshlogin) and merges the shard reports into the report
 # of one run: `kvmsim merge` prints exactly what the single sweep prints.

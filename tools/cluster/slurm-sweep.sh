@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # An example Slurm job array for a sweep too large for one machine: array
 # task K runs shard K of N, writing its report to a shared directory; a merge
 # job, queued to start after every task ended well, folds the reports into

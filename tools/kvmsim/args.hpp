@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Command-line values that several subcommands take the same way.
 #pragma once
 

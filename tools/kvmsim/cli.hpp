@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The kvmsim command line as data: the CLI11 App with every subcommand, and
 // what each subcommand runs once parsed. main() parses and runs it; the man
 // page and the bash completion are written from the same App (man_page.hpp,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // kvmsim check FILE...: a scenario's problems without running it.
 #include <fmt/format.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // kvmsim merge: the reports of shards (or of any split of the seeds) folded
 // into the report of one run, printed exactly as that run prints it.
 #include <fmt/format.h>

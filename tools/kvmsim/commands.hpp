@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The kvmsim subcommands. Each returns the process exit status:
 // 0 as expected / no violation, 1 unexpected verdict / violation / replay
 // mismatch or divergence, 2 bad input; explore: 4 when --max-schedules

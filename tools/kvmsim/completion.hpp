@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Bash completion for kvmsim, written from the command line's CLI11 App:
 // subcommands, each subcommand's options, the values of options that take
 // one of a set, and file names for arguments and other option values.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "did_you_mean.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Suggestions for a mistyped command or option name.
 #pragma once
 

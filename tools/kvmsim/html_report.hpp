@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // One self-contained HTML page per trace: what ran, the verdict, the
 // kernel-style table, the happens-before graph inline, and the commands that
 // replay and render it. Readable without kvmsim.

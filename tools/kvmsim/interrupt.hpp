@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // Ctrl-C during a sweep: the handler only sets a flag (all a signal handler
 // may safely do); the sweep's jobs check it between executions, stop, and
 // the sweep reports what ran, marked partial, for --resume.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // JUnit XML for CI dashboards: a test suite per scenario, a test case per
 // variant with the wall time of its sweep, a failure where the verdict was
 // not the expected one.

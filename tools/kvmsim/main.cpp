@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // kvmsim: deterministic simulation of KVM vCPU / memslot races.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "man_page.hpp"
 
 #include <fmt/format.h>

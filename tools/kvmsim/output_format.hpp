@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The envelope of every --json output and of the sweep report: the format's
 // name and version come first, so that a reader knows what a document is
 // before it reads on. scenarios/output-schemas/ holds a JSON Schema per

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // The sweep's progress line on a terminal:
 //   "  12,345 / 100,000 executions  41.2k/s  elapsed 0:03  left ~0:21  violations 7"
 // redrawn in place. Nothing is drawn when the output is not a terminal, so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // What run and replay print: the verdict line and the timeline.
 #pragma once
 

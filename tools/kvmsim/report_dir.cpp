@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 #include "report_dir.hpp"
 
 #include <filesystem>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // sweep --report-dir: one HTML report per distinct violation signature (kind
 // plus the code locations involved), for the first seed that showed it, and
 // an index.html listing them with counts.

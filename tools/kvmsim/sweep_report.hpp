@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 // What sweep, merge and resume share: the results of a sweep over scenarios,
 // the JSON report that carries them from one run to another (shards, an
 // interrupted run), folding reports together, and printing results the one
