@@ -18,6 +18,8 @@ import tempfile
 
 import jsonschema
 
+from json_edit import delete_at, set_at
+
 failures = []
 
 
@@ -164,22 +166,6 @@ def check_outputs(root, kvmsim, schemas, tmp):
     return docs
 
 
-def _set(path, value):
-    def edit(doc):
-        *parents, last = path
-        for p in parents:
-            doc = doc[p]
-        doc[last] = value
-    return edit
-
-
-def _del(path):
-    def edit(doc):
-        *parents, last = path
-        for p in parents:
-            doc = doc[p]
-        del doc[last]
-    return edit
 
 
 # Documents the schemas must reject: the shapes the outputs had before they
@@ -187,28 +173,28 @@ def _del(path):
 # with "+", variants as a bare list), and values out of their range.
 REJECTED = {
     "sweep": {
-        "no format": _del(["format"]),
-        "another version": _set(["version"], 2),
+        "no format": delete_at(["format"]),
+        "another version": set_at(["version"], 2),
         "one scenario as the document": lambda d: d.update(d["scenarios"][0]),
-        "expected as verdict text": _set(["scenarios", 0, "variants", 0, "expected"],
+        "expected as verdict text": set_at(["scenarios", 0, "variants", 0, "expected"],
                                          "stale-mmio"),
-        "an unknown member": _set(["scenarios", 0, "variants", 0, "wall_seconds"], 1.5),
-        "a reproducer that is not kvmsim run": _set(
+        "an unknown member": set_at(["scenarios", 0, "variants", 0, "wall_seconds"], 1.5),
+        "a reproducer that is not kvmsim run": set_at(
             ["scenarios", 0, "variants", 0, "reproducer"], "kvmsim replay t.json"),
-        "a seed interval of three": _set(["scenarios", 0, "variants", 0, "coverage", "covered"],
+        "a seed interval of three": set_at(["scenarios", 0, "variants", 0, "coverage", "covered"],
                                          [[0, 1, 2]]),
-        "no not_seen": _del(["scenarios", 0, "variants", 0, "not_seen"]),
+        "no not_seen": delete_at(["scenarios", 0, "variants", 0, "not_seen"]),
     },
     "report": {
-        "negative wall time": _set(["scenarios", 0, "variants", 0, "wall_seconds"], -1),
-        "the sweep's format": _set(["format"], "kvmsim-sweep"),
-        "a bad hash": _set(["scenarios", 0, "sha256"], "0"),
+        "negative wall time": set_at(["scenarios", 0, "variants", 0, "wall_seconds"], -1),
+        "the sweep's format": set_at(["format"], "kvmsim-sweep"),
+        "a bad hash": set_at(["scenarios", 0, "sha256"], "0"),
     },
     "variants": {"a bare list": lambda d: (d.clear(), d.update({"0": []}))},
-    "bisect": {"an unknown change": _set(["transitions", 0, "change"], "moves")},
-    "equiv": {"three variants": _set(["variants"], ["v3.16", "v3.17", "v4.19"])},
-    "explore": {"a violation without its schedule": _del(["schedule"]),
-                "a clean verdict with a schedule": _set(["verdict"], {"outcome": "clean"})},
+    "bisect": {"an unknown change": set_at(["transitions", 0, "change"], "moves")},
+    "equiv": {"three variants": set_at(["variants"], ["v3.16", "v3.17", "v4.19"])},
+    "explore": {"a violation without its schedule": delete_at(["schedule"]),
+                "a clean verdict with a schedule": set_at(["verdict"], {"outcome": "clean"})},
 }
 
 

@@ -12,6 +12,8 @@ import sys
 
 import jsonschema
 
+from json_edit import append_at, set_at
+
 # A small gfn_to_pfn_cache scenario the loader accepts.
 GPC_SCENARIO = {
     "name": "schema-self-check",
@@ -47,50 +49,35 @@ GPC_SCENARIO = {
 }
 
 
-def _set(path, value):
-    def edit(doc):
-        *parents, last = path
-        for p in parents:
-            doc = doc[p]
-        doc[last] = value
-    return edit
-
-
-def _append(path, value):
-    def edit(doc):
-        for p in path:
-            doc = doc[p]
-        doc.append(value)
-    return edit
 
 
 # What the loader rejects (model/scenario.cpp, model/scenario_pfncache.cpp)
 # and the schema must too.
 REJECTED = {
     "gpc_guest_use on an updater thread":
-        _set(["threads", 0, "program", 1], {"op": "gpc_guest_use", "gpc": "shinfo"}),
+        set_at(["threads", 0, "program", 1], {"op": "gpc_guest_use", "gpc": "shinfo"}),
     "munmap on a vcpu thread":
-        _set(["threads", 1, "program", 0], {"op": "munmap", "hva": "0x7f0000002000"}),
-    "access on an updater thread": _set(["threads", 2, "program", 0], {"op": "access", "gfn": 1}),
-    "offset beyond 4088": _set(["threads", 1, "program", 1, "offset"], 4090),
-    "count 0": _set(["threads", 1, "program", 1, "count"], 0),
-    "guest_uses_pa without a vcpu": _set(["threads", 0, "program", 0, "guest_uses_pa"], True),
-    "gpc_refresh with a write flag": _set(["threads", 0, "program", 1, "write"], True),
-    "gpc_unmap with a gfn": _set(["threads", 0, "program", 2, "gfn"], 1),
-    "gpc op without a cache": _set(["threads", 0, "program", 3], {"op": "gpc_destroy"}),
-    "munmap without an hva": _set(["threads", 2, "program", 0], {"op": "munmap"}),
-    "unaligned host mapping": _set(["vm", "host_mappings", 0, "hva"], "0x7f0000000800"),
-    "unaligned host mapping (integer)": _set(["vm", "host_mappings", 0, "hva"], 4097),
-    "host mapping of 0 pages": _set(["vm", "host_mappings", 0, "pages"], 0),
-    "host mapping of 4097 pages": _set(["vm", "host_mappings", 0, "pages"], 4097),
-    "host mapping with an extra key": _set(["vm", "host_mappings", 0, "writable"], True),
-    "duplicate cache name": _append(["vm", "gpcs"], "shinfo"),
-    "empty cache name": _append(["vm", "gpcs"], ""),
-    "a violation kind the model does not know": _set(["expect", 0, "verdict"], "stale_mmio"),
-    "two kinds in one string": _set(["expect", 0, "verdict"], "null-khva+stale-pfn"),
-    "clean as a may-kind": _set(["expect", 0, "may"], ["clean"]),
-    "an empty may": _set(["expect", 0, "may"], []),
-    "an expectation's vm with gfns": _set(["expect", 0, "vm"], {"gfns": 16}),
+        set_at(["threads", 1, "program", 0], {"op": "munmap", "hva": "0x7f0000002000"}),
+    "access on an updater thread": set_at(["threads", 2, "program", 0], {"op": "access", "gfn": 1}),
+    "offset beyond 4088": set_at(["threads", 1, "program", 1, "offset"], 4090),
+    "count 0": set_at(["threads", 1, "program", 1, "count"], 0),
+    "guest_uses_pa without a vcpu": set_at(["threads", 0, "program", 0, "guest_uses_pa"], True),
+    "gpc_refresh with a write flag": set_at(["threads", 0, "program", 1, "write"], True),
+    "gpc_unmap with a gfn": set_at(["threads", 0, "program", 2, "gfn"], 1),
+    "gpc op without a cache": set_at(["threads", 0, "program", 3], {"op": "gpc_destroy"}),
+    "munmap without an hva": set_at(["threads", 2, "program", 0], {"op": "munmap"}),
+    "unaligned host mapping": set_at(["vm", "host_mappings", 0, "hva"], "0x7f0000000800"),
+    "unaligned host mapping (integer)": set_at(["vm", "host_mappings", 0, "hva"], 4097),
+    "host mapping of 0 pages": set_at(["vm", "host_mappings", 0, "pages"], 0),
+    "host mapping of 4097 pages": set_at(["vm", "host_mappings", 0, "pages"], 4097),
+    "host mapping with an extra key": set_at(["vm", "host_mappings", 0, "writable"], True),
+    "duplicate cache name": append_at(["vm", "gpcs"], "shinfo"),
+    "empty cache name": append_at(["vm", "gpcs"], ""),
+    "a violation kind the model does not know": set_at(["expect", 0, "verdict"], "stale_mmio"),
+    "two kinds in one string": set_at(["expect", 0, "verdict"], "null-khva+stale-pfn"),
+    "clean as a may-kind": set_at(["expect", 0, "may"], ["clean"]),
+    "an empty may": set_at(["expect", 0, "may"], []),
+    "an expectation's vm with gfns": set_at(["expect", 0, "vm"], {"gfns": 16}),
 }
 
 
