@@ -240,12 +240,10 @@ void print_matrix(const json& reports) {
         for (const auto& [kind, n] : row.at("violations").items())
           kinds += (kinds.empty() ? "" : "+") + kind;
         if (!row.at("ok").get<bool>()) kinds += " (UNEXPECTED)";
-        std::string not_seen;
-        for (const auto& kind : row.at("not_seen"))
-          not_seen += (not_seen.empty() ? "" : "+") + kind.get<std::string>();
+        const auto not_seen = row.at("not_seen").get<std::vector<std::string>>();
         if (kinds.empty()) kinds = ".";
         // An expected kind these seeds did not show (see the text's rule).
-        if (!not_seen.empty()) kinds += " (not seen: " + not_seen + ")";
+        if (!not_seen.empty()) kinds += fmt::format(" (not seen: {})", fmt::join(not_seen, "+"));
         cell[row.at("variant").get<std::string>()] = kinds;
       }
       std::string line = "| " + report.at("scenario").get<std::string>() + " |";
