@@ -28,6 +28,7 @@ files that need it); 2: bad input.
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -57,6 +58,22 @@ def listed_packages(install_deps):
     for line in match.group(1).splitlines():
         words += line.split('#', 1)[0].split()
     return words
+
+
+def project_dirs(build_dir):
+    """The source and build directories, which hold no package's files."""
+    info = os.path.join(build_dir, 'meson-info', 'meson-info.json')
+    try:
+        with open(info, encoding='utf-8') as f:
+            source = json.load(f)['directories']['source']
+    except (OSError, ValueError, KeyError) as e:
+        fail_input(f'{info}: {e}')
+    return [os.path.realpath(source), os.path.realpath(build_dir)]
+
+
+def under(path, dirs):
+    real = os.path.realpath(path)
+    return any(real == d or real.startswith(d + os.sep) for d in dirs)
 
 
 def header_files(build_dir):
@@ -241,6 +258,10 @@ def main():
     have = closure(listed + essential, packages, provides)
 
     files = header_files(args.build_dir) | build_ninja_files(args.build_dir) | meson_log_files(log)
+    # The project's own files: a unity build's generated sources include the
+    # sources by absolute path (ccache with a base_dir would have made them
+    # relative, which hid this until a build without it).
+    files = {f for f in files if not under(f, project_dirs(args.build_dir))}
     owned = owners(files)
     missing = {}  # package (or a note for an unowned file) -> files
     for path, pkgs in sorted(owned.items()):
