@@ -14,7 +14,8 @@ dpkg which package each comes from:
   - the programs meson found at setup, for the build and for the tests
     (meson-log.txt: the compiler and linker, "Program ... found", "Found
     CMake", "Found pkg-config", "Found ninja"), and the Python modules it
-    checked for ("Program python3 (jsonschema) found").
+    checked for ("Program python3 (jsonschema) found");
+  - the font files Graphviz gets for the faces the DOT renderer names.
 
 A package is accounted for if install-deps.sh lists it, or if it is in the
 Depends/Pre-Depends closure of the listed and the Essential packages (dpkg
@@ -150,6 +151,26 @@ def meson_log_files(log):
     return files
 
 
+# The faces the DOT renderer names (sim/trace/dot.cpp: fontname Helvetica,
+# <B> and <I> labels). Graphviz asks fontconfig for them at run time, and the
+# face it gets sets the text widths in the SVG that test_render compares
+# with docs/: a machine without the oblique face renders italics another
+# width. No build or link line shows these files.
+RENDER_FACES = ['Helvetica', 'Helvetica:bold', 'Helvetica:italic']
+
+
+def font_files():
+    """The font files fontconfig picks for RENDER_FACES."""
+    files = set()
+    for face in RENDER_FACES:
+        out = subprocess.run(['fc-match', '-f', '%{file}', face], capture_output=True,
+                             text=True)
+        if out.returncode != 0 or not os.path.isabs(out.stdout):
+            fail_input(f'fc-match {face}: no font file ({out.stderr.strip()})')
+        files.add(out.stdout)
+    return files
+
+
 def python_module_file(python, module):
     out = subprocess.run([python, '-c', f'import {module}; print({module}.__file__)'],
                          capture_output=True, text=True)
@@ -257,7 +278,8 @@ def main():
     essential = [p for p, (e, _) in packages.items() if e]
     have = closure(listed + essential, packages, provides)
 
-    files = header_files(args.build_dir) | build_ninja_files(args.build_dir) | meson_log_files(log)
+    files = (header_files(args.build_dir) | build_ninja_files(args.build_dir) |
+             meson_log_files(log) | font_files())
     # The project's own files: a unity build's generated sources include the
     # sources by absolute path (ccache with a base_dir would have made them
     # relative, which hid this until a build without it).

@@ -38,5 +38,14 @@ if cmp -s "$src/tools/install-deps.sh" "$tmp/install-deps.sh"; then
 fi
 expect_missing "without libcli11-dev" "$tmp/install-deps.sh" "$log" '^libcli11-dev: .*/usr/include/CLI/'
 
+# A run-time file no build line shows: the oblique face Graphviz renders
+# italic labels with.
+sed '/^  fonts-dejavu-extra$/d' "$src/tools/install-deps.sh" >"$tmp/no-fonts.sh"
+if cmp -s "$src/tools/install-deps.sh" "$tmp/no-fonts.sh"; then
+  echo "FAIL: tools/install-deps.sh does not list fonts-dejavu-extra"
+  exit 1
+fi
+expect_missing "without fonts-dejavu-extra" "$tmp/no-fonts.sh" "$log" '^fonts-dejavu-extra: .*Oblique'
+
 { cat "$log"; echo "Found CMake: /usr/bin/cmake (3.25.1)"; } >"$tmp/cmake-log.txt"
 expect_missing "meson used cmake" "$src/tools/install-deps.sh" "$tmp/cmake-log.txt" '/usr/bin/cmake'

@@ -9,6 +9,9 @@ packages=(
   libboost-fiber-dev libboost-context-dev
   nlohmann-json3-dev doctest-dev libcli11-dev libfmt-dev libssl-dev
   graphviz groff-base
+  # The oblique face Graphviz uses for italic labels: without it the SVG's
+  # text widths differ from the rendering in docs/ that test_render checks.
+  fonts-dejavu-extra
   parallel
   python3 python3-jsonschema
 )
