@@ -42,8 +42,7 @@ sim::Trace trace_of(const sim::Execution& exec, const sim::Outcome& out, uint64_
   t.seed = seed;
   t.threads = exec.threads();
   t.schedule = exec.schedule();
-  for (const sim::Label& l : exec.labels())
-    t.labels.push_back(sim::StepLabel{l.function, l.object ? *l.object : std::string()});
+  t.labels = exec.step_labels();
   t.events = exec.events();
   t.violation = out.violation;
   return t;
