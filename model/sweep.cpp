@@ -94,11 +94,12 @@ Nondeterminism record_both(Simulation& simulation, const Scenario& scenario,
 
 // One job: the seeds of `chunk` in order on this OS thread, with its own
 // Simulation (the engine's worker pool and interned names are per thread).
+// `start` is the sweep's empty result (its promise resolved once).
 SweepResult run_chunk(const Scenario& scenario, const Expectation& expectation,
                       sim::Strategy& strategy, const SeedIntervals& chunk,
-                      const SweepOptions& options) {
+                      const SweepOptions& options, const SweepResult& start) {
   const Variant& variant = find_variant(expectation.variant);
-  SweepResult r = empty_result(scenario, expectation, strategy.name());
+  SweepResult r = start;
   Simulation simulation(scenario, variant, strategy, options.check_determinism,
                         /*hash_only=*/true);
   // The second run of each seed: a fresh Simulation, so state one
@@ -340,7 +341,10 @@ SweepResult sweep_seeds(const Scenario& scenario, const Expectation& expectation
       scenario, variant, options.strategy.empty() ? scenario.exploration.strategy : options.strategy);
   const std::string name = first->name();
   const uint64_t total = count_seeds(seeds);
-  if (total == 0) return empty_result(scenario, expectation, name);
+  // Where the must-kinds are promised is resolved here, once: for a PCT
+  // default that is another calibration.
+  const SweepResult start = empty_result(scenario, expectation, name);
+  if (total == 0) return start;
   const uint64_t jobs = std::max<uint64_t>(1, std::min<uint64_t>(options.jobs, total));
   std::vector<SeedIntervals> chunks;
   for (uint64_t j = 0; j < jobs; ++j) {
@@ -349,7 +353,7 @@ SweepResult sweep_seeds(const Scenario& scenario, const Expectation& expectation
   }
   std::vector<SweepResult> results(jobs);
   if (jobs == 1) {
-    results[0] = run_chunk(scenario, expectation, *first, chunks[0], options);
+    results[0] = run_chunk(scenario, expectation, *first, chunks[0], options, start);
   } else {
     std::vector<std::exception_ptr> errors(jobs);
     std::vector<std::thread> threads;
@@ -357,7 +361,7 @@ SweepResult sweep_seeds(const Scenario& scenario, const Expectation& expectation
       threads.emplace_back([&, j] {
         try {
           const auto strategy = make_scenario_strategy(scenario, variant, name);
-          results[j] = run_chunk(scenario, expectation, *strategy, chunks[j], options);
+          results[j] = run_chunk(scenario, expectation, *strategy, chunks[j], options, start);
         } catch (...) {
           errors[j] = std::current_exception();
         }
@@ -366,7 +370,7 @@ SweepResult sweep_seeds(const Scenario& scenario, const Expectation& expectation
     for (const auto& e : errors)
       if (e) std::rethrow_exception(e);
   }
-  SweepResult r = empty_result(scenario, expectation, name);
+  SweepResult r = start;
   for (const SweepResult& part : results) merge(r, part, expectation);
   return r;
 }
