@@ -313,6 +313,10 @@ bool meets(const SweepResult& result, const Expectation& expectation) {
   return result.broken_relations.empty();
 }
 
+std::string expected_text(const std::string& verdict, const std::vector<std::string>& may) {
+  return may.empty() ? verdict : fmt::format("{}, may {}", verdict, fmt::join(may, "+"));
+}
+
 std::string violations_text(const SweepResult& r) {
   if (r.violations.empty()) return "-";
   std::string s;

@@ -145,6 +145,10 @@ bool covers_promise(const SweepResult& result);
 // "kind: count" per violation kind, comma separated; "-" if none.
 std::string violations_text(const SweepResult& r);
 
+// An expectation as the sweep's table and JUnit say it: its verdict text
+// ("clean", "a+b"), then ", may c+d" when it allows kinds.
+std::string expected_text(const std::string& verdict, const std::vector<std::string>& may);
+
 // "name=v" or "name=min..max" per metric, space separated; "-" if none.
 std::string metrics_text(const std::map<std::string, MetricRange>& metrics);
 

@@ -45,16 +45,16 @@ std::string metrics_text(const sim::JsonIn& metrics) {
   return model::metrics_text(ranges);
 }
 
-// The expected verdict as the sweep's table says it: "clean", "a+b"; then
-// the kinds that may show up too, if any.
+// The expected verdict as the sweep's table says it (model::expected_text).
 std::string expected_text(const sim::JsonIn& expected) {
   const auto kinds = [&](const char* key) {
     std::vector<std::string> list;
     for (const sim::JsonIn& kind : expected.at(key).items()) list.push_back(kind.str());
-    return fmt::format("{}", fmt::join(list, "+"));
+    return list;
   };
-  const std::string must = kinds("must"), may = kinds("may");
-  return (must.empty() ? "clean" : must) + (may.empty() ? "" : " (may: " + may + ")");
+  const std::vector<std::string> must = kinds("must");
+  return model::expected_text(must.empty() ? "clean" : fmt::format("{}", fmt::join(must, "+")),
+                              kinds("may"));
 }
 
 struct Case {

@@ -316,13 +316,6 @@ void print_nondeterminism(std::FILE* out, const model::SweepResult& r) {
     fmt::print(out, "  (the traces differ only in what their hashes cover)\n");
 }
 
-// The EXPECTED column: the must-kinds, and the may-kinds after "may".
-std::string expected_text(const model::SweepResult& r) {
-  std::string may;
-  for (const auto& k : r.may) may += (may.empty() ? "" : "+") + k;
-  return may.empty() ? r.expected : r.expected + ", may " + may;
-}
-
 // Must-kinds a sweep did not see where the scenario does not promise them:
 // "stale-mmio at v3.16, v3.17 not seen in seeds 0..99 (the scenario expects
 // it within 0..999)", one line for the variants that covered the same.
@@ -371,7 +364,7 @@ void print_table(const ScenarioSweep& s, const model::SeedIntervals& planned) {
     fmt::print("{:<{}} {:>10}  {:<24} {:>18}  {:<14} {:<3} {}\n", r.variant, w, r.executions,
                model::violations_text(r),
                r.first_failing_seed ? std::to_string(*r.first_failing_seed) : "-",
-               expected_text(r), r.ok ? "yes" : "NO", model::metrics_text(r.metrics));
+               model::expected_text(r.expected, r.may), r.ok ? "yes" : "NO", model::metrics_text(r.metrics));
     if (!r.ok && !r.expected_metrics.empty())
       fmt::print("{:<{}} expected metrics: {}\n", "", w, r.expected_metrics);
     for (const auto& [relation, executions] : r.broken_relations)
