@@ -17,9 +17,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "model/scenario.hpp"
-#include "model/sweep.hpp"
-#include "model/variants.hpp"
+#include "model/harness/scenario.hpp"
+#include "model/harness/sweep.hpp"
+#include "model/variants/variants.hpp"
 #include "sim/trace/trace.hpp"
 #include "test_util.hpp"
 

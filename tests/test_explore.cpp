@@ -17,10 +17,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "model/explore.hpp"
-#include "model/scenario.hpp"
-#include "model/simulation.hpp"
-#include "model/variants.hpp"
+#include "model/harness/explore.hpp"
+#include "model/harness/scenario.hpp"
+#include "model/harness/simulation.hpp"
+#include "model/variants/variants.hpp"
 #include "sim/explore/bounded_search.hpp"
 #include "sim/runtime/execution.hpp"
 #include "sim/sync/lock.hpp"

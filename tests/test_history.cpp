@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
-#include "model/equiv.hpp"
-#include "model/scenario.hpp"
-#include "model/sweep.hpp"
-#include "model/variants.hpp"
+#include "model/harness/equiv.hpp"
+#include "model/harness/scenario.hpp"
+#include "model/harness/sweep.hpp"
+#include "model/variants/variants.hpp"
 #include "test_util.hpp"
 
 namespace {

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "ee3d1570b586_table.hpp"
-#include "model/kvm_main.hpp"
-#include "model/oracles.hpp"
-#include "model/x86/x86.hpp"
+#include "model/virt/kvm/kvm_main.hpp"
+#include "model/virt/kvm/oracles.hpp"
+#include "model/arch/x86/kvm/x86.hpp"
 #include "sim/runtime/execution.hpp"
 #include "sim/strategy/random_strategy.hpp"
 #include "sim/trace/trace.hpp"

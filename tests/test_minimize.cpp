@@ -15,12 +15,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "model/bisect.hpp"
-#include "model/minimize.hpp"
-#include "model/scenario.hpp"
-#include "model/simulation.hpp"
-#include "model/sweep.hpp"
-#include "model/variants.hpp"
+#include "model/harness/bisect.hpp"
+#include "model/harness/minimize.hpp"
+#include "model/harness/scenario.hpp"
+#include "model/harness/simulation.hpp"
+#include "model/harness/sweep.hpp"
+#include "model/variants/variants.hpp"
 #include "sim/explore/minimize.hpp"
 #include "sim/json_input.hpp"
 #include "sim/runtime/execution.hpp"

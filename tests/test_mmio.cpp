@@ -27,10 +27,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "model/scenario.hpp"
-#include "model/simulation.hpp"
-#include "model/variants.hpp"
-#include "model/x86/mmu.hpp"
+#include "model/harness/scenario.hpp"
+#include "model/harness/simulation.hpp"
+#include "model/variants/variants.hpp"
+#include "model/arch/x86/kvm/mmu.hpp"
 #include "sim/runtime/execution.hpp"
 #include "sim/strategy/random_strategy.hpp"
 #include "test_util.hpp"

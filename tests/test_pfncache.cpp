@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// The gfn_to_pfn_cache (model/pfncache.cpp) and the MMU notifier side it
-// depends on (model/mmu_notifier.cpp, model/mm.cpp), at the four modeled
+// The gfn_to_pfn_cache (model/virt/kvm/pfncache.cpp) and the MMU notifier side it
+// depends on (model/virt/kvm/mmu_notifier.cpp, model/mm/mm.cpp), at the four modeled
 // kernel states: notifier counters and mmu_notifier_retry_hva computed by
 // hand, page reference counts through refresh, unmap and destroy, the
 // refresh loop's spin against an invalidation that never ends, and the
@@ -18,16 +18,16 @@
 
 #include <fmt/format.h>
 
-#include "model/kvm_host.hpp"
-#include "model/kvm_main.hpp"
-#include "model/mm.hpp"
-#include "model/mmu_notifier.hpp"
-#include "model/pfncache.hpp"
-#include "model/scenario.hpp"
-#include "model/scenario_pfncache.hpp"
-#include "model/simulation.hpp"
-#include "model/sweep.hpp"
-#include "model/variants.hpp"
+#include "model/include/linux/kvm_host.hpp"
+#include "model/virt/kvm/kvm_main.hpp"
+#include "model/mm/mm.hpp"
+#include "model/virt/kvm/mmu_notifier.hpp"
+#include "model/virt/kvm/pfncache.hpp"
+#include "model/harness/scenario.hpp"
+#include "model/harness/scenario_pfncache.hpp"
+#include "model/harness/simulation.hpp"
+#include "model/harness/sweep.hpp"
+#include "model/variants/variants.hpp"
 #include "sim/runtime/execution.hpp"
 #include "sim/sync/completion.hpp"
 #include "sim/trace/trace.hpp"

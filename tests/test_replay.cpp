@@ -17,9 +17,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "model/scenario.hpp"
-#include "model/simulation.hpp"
-#include "model/variants.hpp"
+#include "model/harness/scenario.hpp"
+#include "model/harness/simulation.hpp"
+#include "model/variants/variants.hpp"
 #include "sim/strategy/random_strategy.hpp"
 #include "sim/strategy/replay_strategy.hpp"
 #include "sim/sync/shared.hpp"

@@ -25,12 +25,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "model/scenario.hpp"
-#include "model/scenario_check.hpp"
-#include "model/scenario_kinds.hpp"
-#include "model/simulation.hpp"
-#include "model/sweep.hpp"
-#include "model/variants.hpp"
+#include "model/harness/scenario.hpp"
+#include "model/harness/scenario_check.hpp"
+#include "model/harness/scenario_kinds.hpp"
+#include "model/harness/simulation.hpp"
+#include "model/harness/sweep.hpp"
+#include "model/variants/variants.hpp"
 #include "sim/json_input.hpp"
 #include "sim/strategy/random_strategy.hpp"
 #include "sim/strategy/replay_strategy.hpp"

@@ -11,10 +11,10 @@
 
 #include <fmt/format.h>
 
-#include "model/exploration.hpp"
-#include "model/scenario.hpp"
-#include "model/simulation.hpp"
-#include "model/variants.hpp"
+#include "model/harness/exploration.hpp"
+#include "model/harness/scenario.hpp"
+#include "model/harness/simulation.hpp"
+#include "model/variants/variants.hpp"
 #include "sim/runtime/execution.hpp"
 #include "sim/strategy/pct_coverage.hpp"
 #include "sim/strategy/pct_strategy.hpp"

@@ -15,11 +15,11 @@
 
 #include <fmt/format.h>
 
-#include "model/exploration.hpp"
-#include "model/scenario.hpp"
-#include "model/simulation.hpp"
-#include "model/sweep.hpp"
-#include "model/variants.hpp"
+#include "model/harness/exploration.hpp"
+#include "model/harness/scenario.hpp"
+#include "model/harness/simulation.hpp"
+#include "model/harness/sweep.hpp"
+#include "model/variants/variants.hpp"
 #include "sim/strategy/pct_coverage.hpp"
 #include "sim/strategy/pct_strategy.hpp"
 #include "test_util.hpp"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// Shadow-MMU zapping (model/x86/mmu_zap.cpp): 4.19's fast invalidate, and
+// Shadow-MMU zapping (model/arch/x86/kvm/mmu/mmu_zap.cpp): 4.19's fast invalidate, and
 // kvm_mmu_zap_all before and after 83cdb56864 "KVM: x86/mmu: Differentiate
 // between nr zapped and list unstable": list orders, restarts and walk cost
 // computed by hand, the list-walk oracle, cond_resched_lock, a zapper racing
@@ -14,13 +14,13 @@
 #include <string>
 #include <vector>
 
-#include "model/kvm_host.hpp"
-#include "model/kvm_requests.hpp"
-#include "model/list.hpp"
-#include "model/sched.hpp"
-#include "model/variants.hpp"
-#include "model/x86/mmu_lockless.hpp"
-#include "model/x86/mmu_zap.hpp"
+#include "model/include/linux/kvm_host.hpp"
+#include "model/virt/kvm/kvm_requests.hpp"
+#include "model/include/linux/list.hpp"
+#include "model/include/linux/sched.hpp"
+#include "model/variants/variants.hpp"
+#include "model/arch/x86/kvm/mmu/mmu_lockless.hpp"
+#include "model/arch/x86/kvm/mmu/mmu_zap.hpp"
 #include "sim/runtime/execution.hpp"
 #include "sim/sync/lock.hpp"
 #include "sim/sync/shared.hpp"

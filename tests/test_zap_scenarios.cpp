@@ -11,11 +11,11 @@
 #include <vector>
 #include <string>
 
-#include "model/kvm_requests.hpp"
-#include "model/scenario.hpp"
-#include "model/simulation.hpp"
-#include "model/sweep.hpp"
-#include "model/variants.hpp"
+#include "model/virt/kvm/kvm_requests.hpp"
+#include "model/harness/scenario.hpp"
+#include "model/harness/simulation.hpp"
+#include "model/harness/sweep.hpp"
+#include "model/variants/variants.hpp"
 #include "sim/strategy/replay_strategy.hpp"
 #include "sim/trace/trace.hpp"
 #include "test_util.hpp"

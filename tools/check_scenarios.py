@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
 """Validates every scenario file against scenarios/schema.json, so the
-published schema and the loader (model/scenario.cpp) cannot drift apart
+published schema and the loader (model/harness/scenario.cpp) cannot drift apart
 unnoticed: the loader's own tests cover what it rejects, this covers that
 every shipped scenario is valid by the schema users read. A few documents
 the loader rejects are checked to be rejected by the schema too."""
@@ -51,7 +51,7 @@ GPC_SCENARIO = {
 
 
 
-# What the loader rejects (model/scenario.cpp, model/scenario_pfncache.cpp)
+# What the loader rejects (model/harness/scenario.cpp, model/harness/scenario_pfncache.cpp)
 # and the schema must too.
 REJECTED = {
     "gpc_guest_use on an updater thread":

@@ -6,11 +6,11 @@
 
 #include <fmt/format.h>
 
-#include "model/exploration.hpp"
-#include "model/explore.hpp"
-#include "model/scenario.hpp"
-#include "model/simulation.hpp"
-#include "model/variants.hpp"
+#include "model/harness/exploration.hpp"
+#include "model/harness/explore.hpp"
+#include "model/harness/scenario.hpp"
+#include "model/harness/simulation.hpp"
+#include "model/variants/variants.hpp"
 
 namespace bench {
 

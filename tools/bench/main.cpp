@@ -16,9 +16,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "model/scenario.hpp"
-#include "model/simulation.hpp"
-#include "model/variants.hpp"
+#include "model/harness/scenario.hpp"
+#include "model/harness/simulation.hpp"
+#include "model/variants/variants.hpp"
 #include "sim/strategy/random_strategy.hpp"
 #include "first_violation.hpp"
 #include "scenario_bench.hpp"

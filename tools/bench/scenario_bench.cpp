@@ -5,8 +5,8 @@
 #include <optional>
 #include <vector>
 
-#include "model/simulation.hpp"
-#include "model/variants.hpp"
+#include "model/harness/simulation.hpp"
+#include "model/variants/variants.hpp"
 #include "sim/strategy/random_strategy.hpp"
 
 namespace bench {

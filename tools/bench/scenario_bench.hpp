@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 
-#include "model/scenario.hpp"
+#include "model/harness/scenario.hpp"
 #include "timing.hpp"
 
 namespace bench {

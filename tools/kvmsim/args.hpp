@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "model/scenario.hpp"
+#include "model/harness/scenario.hpp"
 
 namespace kvmsim {
 

@@ -7,8 +7,8 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "output_format.hpp"
-#include "model/bisect.hpp"
-#include "model/scenario.hpp"
+#include "model/harness/bisect.hpp"
+#include "model/harness/scenario.hpp"
 #include "sim/json_input.hpp"
 
 namespace kvmsim {

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
-#include "model/scenario.hpp"
-#include "model/scenario_check.hpp"
+#include "model/harness/scenario.hpp"
+#include "model/harness/scenario_check.hpp"
 #include "sim/json_input.hpp"
 
 namespace kvmsim {

@@ -7,8 +7,8 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "output_format.hpp"
-#include "model/explore.hpp"
-#include "model/scenario.hpp"
+#include "model/harness/explore.hpp"
+#include "model/harness/scenario.hpp"
 #include "sim/json_input.hpp"
 
 namespace kvmsim {

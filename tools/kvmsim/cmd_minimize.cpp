@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
-#include "model/minimize.hpp"
+#include "model/harness/minimize.hpp"
 #include "sim/trace/focus.hpp"
 #include "sim/trace/timeline.hpp"
 #include "sim/trace/trace.hpp"

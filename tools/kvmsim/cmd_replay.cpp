@@ -5,9 +5,9 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
-#include "model/exploration.hpp"
-#include "model/scenario.hpp"
-#include "model/simulation.hpp"
+#include "model/harness/exploration.hpp"
+#include "model/harness/scenario.hpp"
+#include "model/harness/simulation.hpp"
 #include "report.hpp"
 #include "sim/json_input.hpp"
 #include "sim/strategy/replay_strategy.hpp"

@@ -3,8 +3,8 @@
 
 #include "args.hpp"
 #include "commands.hpp"
-#include "model/scenario.hpp"
-#include "model/simulation.hpp"
+#include "model/harness/scenario.hpp"
+#include "model/harness/simulation.hpp"
 #include "report.hpp"
 #include "sim/json_input.hpp"
 #include "sim/parse_int.hpp"

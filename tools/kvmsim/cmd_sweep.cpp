@@ -11,11 +11,11 @@
 #include "progress.hpp"
 #include "report_dir.hpp"
 #include "sweep_report.hpp"
-#include "model/scenario.hpp"
-#include "model/scenario_check.hpp"
-#include "model/simulation.hpp"
-#include "model/sweep.hpp"
-#include "model/variants.hpp"
+#include "model/harness/scenario.hpp"
+#include "model/harness/scenario_check.hpp"
+#include "model/harness/simulation.hpp"
+#include "model/harness/sweep.hpp"
+#include "model/variants/variants.hpp"
 #include "sim/json_input.hpp"
 
 namespace kvmsim {

@@ -4,7 +4,7 @@
 
 #include "commands.hpp"
 #include "output_format.hpp"
-#include "model/variants.hpp"
+#include "model/variants/variants.hpp"
 
 namespace kvmsim {
 

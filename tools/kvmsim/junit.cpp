@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "model/sweep.hpp"
+#include "model/harness/sweep.hpp"
 #include "sim/file_output.hpp"
 #include "sim/json_input.hpp"
 #include "sim/trace/html_escape.hpp"

@@ -7,8 +7,8 @@
 
 #include "commands.hpp"
 #include "html_report.hpp"
-#include "model/simulation.hpp"
-#include "model/variants.hpp"
+#include "model/harness/simulation.hpp"
+#include "model/variants/variants.hpp"
 #include "sim/file_output.hpp"
 #include "sim/json_input.hpp"
 #include "sim/trace/html_escape.hpp"

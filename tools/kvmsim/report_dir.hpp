@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "model/scenario.hpp"
+#include "model/harness/scenario.hpp"
 
 namespace kvmsim {
 

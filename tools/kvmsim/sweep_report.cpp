@@ -11,7 +11,7 @@
 #include "interrupt.hpp"
 #include "junit.hpp"
 #include "output_format.hpp"
-#include "model/variants.hpp"
+#include "model/variants/variants.hpp"
 #include "sim/file_output.hpp"
 #include "sim/json_input.hpp"
 #include "sim/parse_int.hpp"

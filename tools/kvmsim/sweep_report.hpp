@@ -14,8 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "model/scenario.hpp"
-#include "model/sweep.hpp"
+#include "model/harness/scenario.hpp"
+#include "model/harness/sweep.hpp"
 
 namespace kvmsim {
 
