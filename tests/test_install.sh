@@ -63,7 +63,8 @@ expect() {  # expected, words...
 }
 expect sweep kvmsim sw
 expect --seeds kvmsim sweep --se
-expect --variant kvmsim run scenario.json --var
+expect "--variants-file --variant" kvmsim run scenario.json --var
+expect --feature kvmsim run scenario.json --fe
 expect "sleep-sets none" kvmsim explore x.json --reduction ''
 expect "$src/scenarios/schema.json" kvmsim sweep "$src/scenarios/sch"
 for c in "${commands[@]}"; do

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "model/harness/exploration.hpp"
+#include "model/variants/registry.hpp"
 #include "model/virt/kvm/kvm_main.hpp"
 #include "model/virt/kvm/kvm_requests.hpp"
 #include "model/arch/x86/kvm/pfncache_users.hpp"
@@ -267,6 +268,7 @@ sim::Trace Simulation::trace(uint64_t seed, const std::string& tool) const {
   t.scenario = scenario_.json;
   t.scenario_path = scenario_.path;
   t.variant = variant_.name;
+  t.variant_definition = variant_definition(variant_);
   t.strategy = strategy_.name();
   t.seed = seed;
   t.step_bound = scenario_.exploration.step_bound;
@@ -303,13 +305,8 @@ sim::Trace record_schedule(const Scenario& scenario, const Variant& variant,
 }
 
 TraceSetting trace_setting(const sim::Trace& trace, const std::string& path) {
-  TraceSetting s{parse_scenario(trace.scenario, path + "#/scenario/content"), nullptr};
-  try {
-    s.variant = &find_variant(trace.variant);
-  } catch (const sim::InputError& e) {
-    throw sim::InputError(path + ": /variant: " + e.what());
-  }
-  return s;
+  return {parse_scenario(trace.scenario, path + "#/scenario/content"),
+          &variant_of_trace(trace.variant, trace.variant_definition, path)};
 }
 
 }  // namespace model

@@ -106,47 +106,61 @@ struct Pfncache {
   bool locks_initialized_once = false;
 };
 
+// A kernel state: model/variants/kernel-states.json sets every value, a
+// user's --variants-file adds states, --feature overrides values at run
+// time (registry.hpp). Only the fields below "the features" are read by the
+// model.
 struct Variant {
   std::string name;     // "v3.16"
+  std::string base;     // the state this one extends ("" for the first)
   std::string version;  // the mainline release it mirrors, or its base
   std::vector<Commit> commits;  // the commits that make this state what it is
   std::string notes;            // what was looked up to model it
+  // A series posted to the list and not merged: a state to review it by.
+  bool proposed = false;
+  // The state of model/variants/kernel-states.json this one is, or is
+  // derived from (a user's state or --feature); a trace of a derived state
+  // records how it differs (registry.hpp: variant_definition).
+  std::string builtin;
+
+  // The features. Each is named in features.cpp, where variants files and
+  // --feature spell it.
 
   // 4bd518f1598d (4.2): x86 has a normal and an SMM address space, each
   // with its own memslots and generation.
-  unsigned address_spaces;
-  InProgressFlag in_progress_flag;
+  unsigned address_spaces = 1;
+  InProgressFlag in_progress_flag = InProgressFlag::none;
   // kvm_create_vm: generation of address space i = base + i * stride.
   // -150 is 69c9ea93ea's wrap test hack as moved there by 00f034a12f;
   // 0e32958ec449 removed it.
-  int64_t initial_generation_base;
-  uint64_t initial_generation_stride;
+  int64_t initial_generation_base = 0;
+  uint64_t initial_generation_stride = 0;
   // 152482580a1b: kvm_arch_memslots_updated(kvm, gen) runs before the final
   // generation is stored.
-  bool arch_hook_before_final_generation;
+  bool arch_hook_before_final_generation = false;
 
-  MmioGenLayout mmio_gen_layout;
+  MmioGenLayout mmio_gen_layout = MmioGenLayout::gen19;
   // 69c9ea93ea biases kvm_current_mmio_generation by MMIO_MAX_GEN - 150;
   // 00f034a12f drops the bias.
-  bool mmio_generation_biased;
+  bool mmio_generation_biased = false;
   // cae7ed3c2cb0: check_mmio_spte tests the in-progress flag explicitly.
-  bool check_mmio_spte_tests_in_progress;
-  MmioWrapCheck mmio_wrap_check;
-  MmioWrapResponse mmio_wrap_response;
+  bool check_mmio_spte_tests_in_progress = false;
+  MmioWrapCheck mmio_wrap_check = MmioWrapCheck::at_max_gen;
+  MmioWrapResponse mmio_wrap_response = MmioWrapResponse::zap_all_pages;
   // 56f17dd3fbc4: the per-vCPU MMIO cache records and checks the generation.
-  bool mmio_cache_checks_generation;
+  bool mmio_cache_checks_generation = false;
   // ddfd1730fd82: vcpu_cache_mmio_info caches nothing while the generation
   // says "update in progress".
-  bool mmio_cache_skips_in_flux;
+  bool mmio_cache_skips_in_flux = false;
   // 4e103134b862: kvm_arch_flush_shadow_memslot zaps only the slot's pages.
-  bool flush_memslot_zaps_slot_only;
-  FlushShadowAll flush_shadow_all;
+  bool flush_memslot_zaps_slot_only = false;
+  FlushShadowAll flush_shadow_all = FlushShadowAll::invalidate_zap_all_pages;
   // 83cdb56864: __kvm_mmu_prepare_zap_page returns whether
   // active_mmu_pages became unstable (children were zapped) and passes the
   // number zapped out; kvm_mmu_zap_all restarts only when unstable. Before,
   // it restarted whenever kvm_mmu_prepare_zap_page's count (children + 1
   // for the page itself, 54a4f0239f2e) was non-zero.
-  bool prepare_zap_reports_list_unstable;
+  bool prepare_zap_reports_list_unstable = false;
 
   // The model's x86 MMU (MMIO SPTEs, the per-vCPU MMIO cache, shadow pages)
   // mirrors kernels up to 5.1; later states model virt/kvm/pfncache.c and
@@ -159,10 +173,12 @@ struct Variant {
   Pfncache pfncache;
 };
 
-// Every variant, in kernel-history order.
+// Every state, in kernel-history order, then those of --variants-file in
+// their files' order, each with the --feature overrides applied.
 const std::vector<Variant>& all_variants();
 
-// Looks a variant up by name; throws sim::InputError naming the known ones.
+// Looks a state up by name among all_variants(); throws sim::InputError
+// naming the known ones.
 const Variant& find_variant(const std::string& name);
 
 }  // namespace model

@@ -63,6 +63,7 @@ json to_json(const Trace& t) {
                    {"sha256", scenario_sha256(t.scenario)},
                    {"content", t.scenario}};
   j["variant"] = t.variant;
+  if (!t.variant_definition.is_null()) j["variant_definition"] = t.variant_definition;
   j["strategy"] = t.strategy;
   j["seed"] = t.seed;
   j["step_bound"] = t.step_bound;
@@ -104,9 +105,9 @@ Trace read_trace(const std::string& path) {
     root.at("version").error("unsupported trace version (this kvmsim reads versions 1 to " +
                              std::to_string(kTraceFormatVersion) + ")");
   if (version >= 2)
-    root.expect_object({"format", "version", "tool", "scenario", "variant", "strategy", "seed",
-                        "step_bound", "threads", "schedule", "labels", "events", "verdict",
-                        "hash"});
+    root.expect_object({"format", "version", "tool", "scenario", "variant", "variant_definition",
+                        "strategy", "seed", "step_bound", "threads", "schedule", "labels",
+                        "events", "verdict", "hash"});
   else
     root.expect_object({"format", "version", "tool", "scenario", "variant", "strategy", "seed",
                         "step_bound", "threads", "schedule", "events", "verdict", "hash"});
@@ -121,6 +122,11 @@ Trace read_trace(const std::string& path) {
   if (sc.at("sha256").str() != scenario_sha256(t.scenario))
     sc.at("sha256").error("does not match the embedded scenario (the trace was edited)");
   t.variant = root.at("variant").str();
+  if (root.has("variant_definition")) {
+    const JsonIn def = root.at("variant_definition");
+    if (!def.raw().is_object()) def.error("expected an object");
+    t.variant_definition = def.raw();
+  }
   t.strategy = root.at("strategy").str();
   t.seed = root.at("seed").u64();
   t.step_bound = root.at("step_bound").u64();

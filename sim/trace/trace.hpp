@@ -24,6 +24,10 @@ struct Trace {
   nlohmann::json scenario;         // embedded, as loaded
   std::string scenario_path;       // where it was loaded from (informative)
   std::string variant;
+  // What the model needs besides the variant's name to run it again (for
+  // kvmsim: how a user's state or --feature overrides differ from the
+  // built-in state); null when the name says it all. Opaque to sim.
+  nlohmann::json variant_definition;
   std::string strategy;
   uint64_t seed = 0;
   uint64_t step_bound = 0;

@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "did_you_mean.hpp"
+#include "variant_options.hpp"
 #include "sim/json_input.hpp"
 
 namespace kvmsim {
@@ -60,8 +61,10 @@ std::unique_ptr<Cli> make_cli() {
 
   {
     auto a = std::make_shared<SweepArgs>();
+    auto o = std::make_shared<VariantOptions>();
     auto* s = add_command(*cli, "sweep", "run scenarios over seeds at every expected variant",
-                          [a] { return cmd_sweep(*a); });
+                          [a, o] { configure_variants(*o); return cmd_sweep(*a); });
+    add_variant_options(s, *o, true);
     s->add_option("scenarios", a->scenarios, "scenario files or directories of them")->required();
     s->add_option("--seeds", a->seeds, "seed range A..B (inclusive); default: the scenario's");
     s->add_option("--variant", a->variant, "only this variant");
@@ -89,8 +92,10 @@ std::unique_ptr<Cli> make_cli() {
   }
   {
     auto a = std::make_shared<RunArgs>();
+    auto o = std::make_shared<VariantOptions>();
     auto* r = add_command(*cli, "run", "run one execution and show its timeline",
-                          [a] { return cmd_run(*a); });
+                          [a, o] { configure_variants(*o); return cmd_run(*a); });
+    add_variant_options(r, *o, true);
     r->add_option("scenario", a->scenario, "scenario file")->required();
     r->add_option("--variant", a->variant, "kernel variant (see 'kvmsim variants')")->required();
     r->add_option("--seed", a->seed, "strategy seed")->required();
@@ -108,8 +113,10 @@ std::unique_ptr<Cli> make_cli() {
   }
   {
     auto a = std::make_shared<MergeArgs>();
+    auto o = std::make_shared<VariantOptions>();
     auto* m = add_command(*cli, "merge", "combine shard reports into the report of one run",
-                          [a] { return cmd_merge(*a); });
+                          [a, o] { configure_variants(*o); return cmd_merge(*a); });
+    add_variant_options(m, *o, false);
     m->add_option("reports", a->reports, "JSON reports written by sweep --report")->required();
     m->add_option("--report", a->report, "write the merged JSON report here");
     m->add_option("--junit", a->junit, "write JUnit XML here");
@@ -119,9 +126,11 @@ std::unique_ptr<Cli> make_cli() {
   }
   {
     auto a = std::make_shared<ExploreArgs>();
+    auto o = std::make_shared<VariantOptions>();
     auto* x = add_command(
         *cli, "explore", "run every schedule with at most K preemptions (bounded exhaustive search)",
-        [a] { return cmd_explore(*a); });
+        [a, o] { configure_variants(*o); return cmd_explore(*a); });
+    add_variant_options(x, *o, true);
     x->add_option("scenario", a->scenario, "scenario file")->required();
     x->add_option("--variant", a->variant, "kernel variant")->required();
     x->add_option("--preemptions,-k", a->preemptions, "preemption bound K")->capture_default_str();
@@ -143,9 +152,11 @@ std::unique_ptr<Cli> make_cli() {
   }
   {
     auto a = std::make_shared<BisectArgs>();
+    auto o = std::make_shared<VariantOptions>();
     auto* b = add_command(
         *cli, "bisect", "run the kernel states in history order: where each violation appears and goes",
-        [a] { return cmd_bisect(*a); });
+        [a, o] { configure_variants(*o); return cmd_bisect(*a); });
+    add_variant_options(b, *o, true);
     b->add_option("scenario", a->scenario, "scenario file")->required();
     b->add_option("--seeds", a->seeds, "seed range A..B (inclusive); default: the scenario's");
     b->add_option("--strategy", a->strategy, "random or pct:D; default: the scenario's");
@@ -154,31 +165,40 @@ std::unique_ptr<Cli> make_cli() {
   }
   {
     auto a = std::make_shared<EquivArgs>();
+    auto o = std::make_shared<VariantOptions>();
     auto* q = add_command(*cli, "equiv", "compare two variants' events under the same schedules",
-                          [a] { return cmd_equiv(*a); });
+                          [a, o] { configure_variants(*o); return cmd_equiv(*a); });
+    add_variant_options(q, *o, true);
     q->add_option("scenario", a->scenario, "scenario file")->required();
     q->add_option("--variants", a->variants, "the two variants to compare: A,B")->required();
     q->add_option("--seeds", a->seeds, "seed range A..B (inclusive); default: the scenario's");
     q->add_flag("--json", a->json, "print one JSON object");
   }
   {
-    struct VariantsArgs {
-      bool json = false;
-      bool notes = false;
-    };
     auto a = std::make_shared<VariantsArgs>();
+    auto o = std::make_shared<VariantOptions>();
     auto* v = add_command(*cli, "variants", "list the kernel variants in history order",
-                          [a] { return cmd_variants(a->json, a->notes); });
+                          [a, o] { configure_variants(*o); return cmd_variants(*a); });
     v->add_flag("--json", a->json, "print JSON");
-    v->add_flag("--notes", a->notes, "also print what each kernel state was modeled from");
+    auto* notes =
+        v->add_flag("--notes", a->notes, "also print what each kernel state was modeled from");
+    auto* features =
+        v->add_flag("--features", a->features, "print every feature's value at each state");
+    v->add_option("--diff", a->diff, "A B: print the features two states differ in")
+        ->expected(2)
+        ->excludes(notes)
+        ->excludes(features);
+    add_variant_options(v, *o, true);
   }
   {
     auto a = std::make_shared<CheckArgs>();
+    auto o = std::make_shared<VariantOptions>();
     auto* c = add_command(
         *cli, "check",
         "check scenario files without running them: kinds no execution can report, ioctls that "
         "always fail",
-        [a] { return cmd_check(*a); });
+        [a, o] { configure_variants(*o); return cmd_check(*a); });
+    add_variant_options(c, *o, false);
     c->add_option("scenarios", a->scenarios, "scenario files or directories of them")->required();
   }
   {

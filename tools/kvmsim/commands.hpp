@@ -101,7 +101,15 @@ struct EquivArgs {
 };
 int cmd_equiv(const EquivArgs& args);
 
-int cmd_variants(bool json, bool notes);
+// kvmsim variants: the kernel states in history order; with --features the
+// value of every feature per state, with --diff the features two differ in.
+struct VariantsArgs {
+  bool json = false;
+  bool notes = false;
+  bool features = false;
+  std::vector<std::string> diff;  // two states
+};
+int cmd_variants(const VariantsArgs& args);
 
 // kvmsim check FILE...: what the loader checks, and whether each scenario
 // can do what it says (model::check_scenario); 0 all fine (warnings

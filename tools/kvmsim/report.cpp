@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "model/variants/registry.hpp"
 #include "sim/trace/timeline.hpp"
 
 namespace kvmsim {
@@ -10,6 +11,8 @@ namespace kvmsim {
 void print_execution(const sim::Trace& t) {
   fmt::print("scenario {}  variant {}  strategy {}  seed {}\n",
              t.scenario.value("name", std::string("?")), t.variant, t.strategy, t.seed);
+  if (!t.variant_definition.is_null())
+    fmt::print("variant {} is {}\n", t.variant, model::variant_definition_text(t.variant_definition));
   if (t.violation)
     fmt::print("verdict: VIOLATION {} at step {} in {}: {}\n", t.violation->kind,
                t.violation->step, t.threads.at(t.violation->thread).name, t.violation->message);

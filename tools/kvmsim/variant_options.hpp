@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// --variants-file and --feature: the kernel states a command runs beyond the
+// built-in history, configured before the command looks any state up.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace kvmsim {
+
+struct VariantOptions {
+  std::vector<std::string> files;     // --variants-file, repeatable
+  std::vector<std::string> features;  // --feature NAME=VALUE, repeatable
+};
+
+// Adds --variants-file to `sub`, and --feature when `features` (the
+// commands that run a state; those that only list or check states take the
+// file alone).
+void add_variant_options(CLI::App* sub, VariantOptions& options, bool features);
+
+// Loads the files and sets the overrides (model/variants/registry.hpp).
+void configure_variants(const VariantOptions& options);
+
+}  // namespace kvmsim
