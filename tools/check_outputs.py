@@ -120,6 +120,29 @@ def check_outputs(root, kvmsim, schemas, tmp):
             {"scenario": scenario["name"], "params": {}, "variants": ["v3.17"]}]):
         fail(f"failing sweep: ok {failed['ok']}, failed {failed['failed']}")
 
+    # A state the scenario expects nothing of, named by --variant: run, its
+    # findings reported with "expected" and "ok" null, and no failure.
+    scenario = json.loads(pathlib.Path(mmio).read_text())
+    scenario["expect"] = [e for e in scenario["expect"] if e["variant"] != "v3.16"]
+    unexpected = tmp / "unexpected.json"
+    unexpected.write_text(json.dumps(scenario))
+    report = tmp / "unexpected-report.json"
+    none = schemas.check("sweep without an expectation",
+                         run(kvmsim, ["sweep", str(unexpected), "--variant", "v3.16", "--seeds",
+                                      "0..49", "--report", str(report), "--json"], 0),
+                         "kvmsim-sweep")
+    schemas.check("report of a sweep without an expectation", report.read_text(),
+                  "kvmsim-sweep-report")
+    if none:
+        row = none["scenarios"][0]["variants"][0]
+        if not none["ok"] or row["expected"] is not None or row["ok"] is not None \
+                or "stale-mmio" not in row["violations"]:
+            fail(f"sweep without an expectation: ok {none['ok']}, {row}")
+        judged = copy.deepcopy(none)
+        judged["scenarios"][0]["variants"][0]["ok"] = True
+        if not schemas.errors(judged):
+            fail("sweep without an expectation: a verdict where nothing was expected is accepted")
+
     pct = schemas.check("PCT sweep",
                         run(kvmsim, ["sweep", mmio, "--variant", "v3.17", "--seeds", "0..19",
                                      "--strategy", "pct:2", "--json"], 0), "kvmsim-sweep")

@@ -58,10 +58,11 @@ SeedIntervals slice(const SeedIntervals& seeds, uint64_t skip, uint64_t count) {
 
 // What a sweep of `expectation` starts from before any execution.
 SweepResult empty_result(const Scenario& scenario, const Expectation& expectation,
-                         const std::string& strategy) {
+                         const std::string& strategy, bool has_expectation) {
   SweepResult r;
   r.variant = expectation.variant;
-  r.expected = expectation.verdict();
+  r.has_expectation = has_expectation;
+  if (has_expectation) r.expected = expectation.verdict();
   std::vector<std::string> expected;
   for (const MetricBound& b : expectation.metrics)
     expected.push_back(b.max == UINT64_MAX ? fmt::format("{}>={}", b.metric, b.min)
@@ -251,6 +252,7 @@ void merge(SweepResult& into, const SweepResult& from, const Expectation& expect
   std::merge(into.failing_seeds.begin(), into.failing_seeds.end(), from.failing_seeds.begin(),
              from.failing_seeds.end(), std::back_inserter(failing));
   into.failing_seeds = std::move(failing);
+  into.has_expectation = into.has_expectation && from.has_expectation;
   into.max_steps = std::max(into.max_steps, from.max_steps);
   into.threads = std::max(into.threads, from.threads);
   for (auto [mine, theirs] : {std::pair{&into.variant, &from.variant},
@@ -281,7 +283,7 @@ bool covers_promise(const SweepResult& result) {
 void judge(SweepResult& result, const Expectation& expectation) {
   result.not_seen.clear();
   result.ok = meets(result, expectation);
-  if (covers_promise(result)) return;
+  if (!result.has_expectation || covers_promise(result)) return;
   for (const auto& k : expectation.kinds)
     if (result.violations.count(k) == 0) result.not_seen.push_back(k);
 }
@@ -300,6 +302,7 @@ void promise(SweepResult& result, const Scenario& scenario, const Expectation& e
 }
 
 bool meets(const SweepResult& result, const Expectation& expectation) {
+  if (!result.has_expectation) return true;
   for (const auto& [kind, count] : result.violations)
     if (!expectation.allows(kind)) return false;
   if (covers_promise(result))
@@ -337,6 +340,19 @@ std::string resolve_strategy(const Scenario& scenario, const Variant& variant,
   return make_scenario_strategy(scenario, variant, spec)->name();
 }
 
+const Expectation* find_expectation(const Scenario& scenario, const std::string& variant) {
+  for (const Expectation& e : scenario.expect)
+    if (e.variant == variant) return &e;
+  return nullptr;
+}
+
+Expectation expectation_for(const Scenario& scenario, const std::string& variant) {
+  if (const Expectation* e = find_expectation(scenario, variant)) return *e;
+  Expectation none;
+  none.variant = variant;
+  return none;
+}
+
 SweepResult sweep_seeds(const Scenario& scenario, const Expectation& expectation,
                         const SeedIntervals& seeds, const SweepOptions& options) {
   const Variant& variant = find_variant(expectation.variant);
@@ -347,7 +363,7 @@ SweepResult sweep_seeds(const Scenario& scenario, const Expectation& expectation
   const uint64_t total = count_seeds(seeds);
   // Where the must-kinds are promised is resolved here, once: for a PCT
   // default that is another calibration.
-  const SweepResult start = empty_result(scenario, expectation, name);
+  const SweepResult start = empty_result(scenario, expectation, name, options.has_expectation);
   if (total == 0) return start;
   const uint64_t jobs = std::max<uint64_t>(1, std::min<uint64_t>(options.jobs, total));
   std::vector<SeedIntervals> chunks;

@@ -74,6 +74,10 @@ struct SweepResult {
   // Executions that broke each relation of the expectation, by its text.
   std::map<std::string, uint64_t> broken_relations;
   std::string expected_metrics;  // "name=v name=a..b name>=a a==b"; empty if none
+  // False for a variant the scenario expects nothing of, swept on request
+  // (kvmsim sweep --variant V): what it found is reported and judged by
+  // nothing, so `expected` is empty, `ok` holds and nothing is "not seen".
+  bool has_expectation = true;
   bool ok = false;
 
   // What it covered.
@@ -90,7 +94,8 @@ struct SweepResult {
 };
 
 // Folds `from` into `into`: counts add up, ranges widen, the lowest failing
-// seed wins, and `ok` is re-judged against `expectation`. Associative and
+// seed wins, either one without an expectation makes the fold one without,
+// and `ok` is re-judged against `expectation`. Associative and
 // commutative, so a result never depends on how its seeds were split. The
 // seed sets must be disjoint (std::invalid_argument otherwise).
 void merge(SweepResult& into, const SweepResult& from, const Expectation& expectation);
@@ -104,6 +109,9 @@ struct SweepOptions {
   // hashes of the two traces, computed as they run (no events are kept);
   // a seed whose hashes differ is run twice more, recorded, to show where.
   bool check_determinism = false;
+  // False for a variant the scenario expects nothing of: `expectation`
+  // then only names the variant (expectation_for), and the result has none.
+  bool has_expectation = true;
   // Checked before every execution: once set, the jobs stop and the result
   // covers the seeds they ran.
   const std::atomic<bool>* stop = nullptr;
@@ -115,6 +123,14 @@ struct SweepOptions {
 // filled in, so that every job, shard and resumption runs the same one.
 std::string resolve_strategy(const Scenario& scenario, const Variant& variant,
                              const std::string& spec);
+
+// The scenario's expectation of `variant`; nullptr if it expects nothing of it.
+const Expectation* find_expectation(const Scenario& scenario, const std::string& variant);
+
+// What a sweep of `variant` runs under: the scenario's expectation of it,
+// or, if it expects nothing of it, the variant alone (nothing required,
+// allowed, bounded or related) for a sweep without an expectation.
+Expectation expectation_for(const Scenario& scenario, const std::string& variant);
 
 SweepResult sweep_seeds(const Scenario& scenario, const Expectation& expectation,
                         const SeedIntervals& seeds, const SweepOptions& options);
@@ -128,7 +144,8 @@ SweepResult sweep_variant(const Scenario& scenario, const Expectation& expectati
 // if the sweep covered the seeds the scenario promises it for (its
 // default range, or more) under its default strategy; elsewhere luck
 // decides, so a missing one is only "not seen". Every metric bound and
-// relation must hold in every execution.
+// relation must hold in every execution. A result without an expectation
+// meets it, whatever it found: nothing was asked of it.
 bool meets(const SweepResult& result, const Expectation& expectation);
 
 // Sets result.ok and result.not_seen by `expectation` (as meets judges).

@@ -24,11 +24,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const model::Expectation& expectation_of(const ScenarioSweep& s, const model::SweepResult& r) {
-  return *std::find_if(s.scenario.expect.begin(), s.scenario.expect.end(),
-                       [&](const model::Expectation& e) { return e.variant == r.variant; });
-}
-
 // Sweeps run without recording; the first failing seed is re-run with it
 // (determinism makes that the same execution) and its trace written.
 std::string write_first_failure(const model::Scenario& scenario, const model::SweepResult& r,
@@ -66,8 +61,17 @@ ScenarioSweep plan(const std::string& path, const model::ParamValues& params,
   for (const auto& e : s.scenario.expect)
     if (!args.variant || e.variant == *args.variant)
       s.variants.push_back(model::sweep_seeds(s.scenario, e, {}, options));
-  if (s.variants.empty())
-    throw sim::InputError(path + ": expects nothing of variant '" + *args.variant + "'");
+  if (s.variants.empty() && args.variant) {
+    // A kernel state asked for by name that the scenario expects nothing
+    // of: what it shows there is worth seeing (a state before the fix, one
+    // the scenario was not written for), reported and judged by nothing.
+    if (const std::string why = model::cannot_run_at(s.scenario, model::find_variant(*args.variant));
+        !why.empty())
+      throw sim::InputError(path + ": " + why);
+    options.has_expectation = false;
+    s.variants.push_back(
+        model::sweep_seeds(s.scenario, model::expectation_for(s.scenario, *args.variant), {}, options));
+  }
   return s;
 }
 
@@ -102,6 +106,7 @@ int cmd_sweep(const SweepArgs& args) {
                               : args.matrix ? OutputFormat::matrix
                                             : OutputFormat::text;
   if (args.shard) parse_shard(*args.shard);  // a bad one fails before any work
+  if (args.variant) model::find_variant(*args.variant);  // an unknown one too, naming the known
   SweepReport report;
   report.tool = kTool;
   report.param_specs = args.params;
@@ -129,8 +134,9 @@ int cmd_sweep(const SweepArgs& args) {
   SweepPrinter printer(format, args.params, args.shard);
   for (ScenarioSweep& s : report.scenarios) {
     for (model::SweepResult& r : s.variants) {
-      const model::Expectation& e = expectation_of(s, r);
+      const model::Expectation e = model::expectation_for(s.scenario, r.variant);
       options.strategy = r.strategy;
+      options.has_expectation = r.has_expectation;
       // Wall time, for JUnit only: the one output that may hold it.
       const auto start = std::chrono::steady_clock::now();
       model::merge(r, model::sweep_seeds(s.scenario, e, to_run(s, r, report.shard), options), e);

@@ -45,8 +45,10 @@ std::string metrics_text(const sim::JsonIn& metrics) {
   return model::metrics_text(ranges);
 }
 
-// The expected verdict as the sweep's table says it (model::expected_text).
+// The expected verdict as the sweep's table says it (model::expected_text);
+// "nothing" for a variant the scenario expects nothing of.
 std::string expected_text(const sim::JsonIn& expected) {
+  if (expected.raw().is_null()) return "nothing (no expectation)";
   const auto kinds = [&](const char* key) {
     std::vector<std::string> list;
     for (const sim::JsonIn& kind : expected.at(key).items()) list.push_back(kind.str());
@@ -60,6 +62,9 @@ std::string expected_text(const sim::JsonIn& expected) {
 struct Case {
   std::string variant;
   bool ok = false;
+  // Run without an expectation (sweep --variant of a state the scenario
+  // expects nothing of): no verdict, so neither passed nor failed.
+  bool skipped = false;
   double seconds = 0;   // the wall time of the variant's sweep
   std::string type;     // of the failure: unexpected-verdict or nondeterministic
   std::string failure;  // message, when not ok
@@ -72,7 +77,8 @@ std::string time_text(double seconds) { return fmt::format("{:.3f}", seconds); }
 Case make_case(const sim::JsonIn& row) {
   Case c;
   c.variant = row.at("variant").str();
-  const bool verdict_ok = row.at("ok").boolean();
+  const bool judged = !row.at("ok").raw().is_null();
+  const bool verdict_ok = !judged || row.at("ok").boolean();
   // Seeds that ran two ways fail the case as they fail the sweep.
   const sim::JsonIn determinism = row.at("determinism");
   const uint64_t nondeterministic =
@@ -111,6 +117,8 @@ Case make_case(const sim::JsonIn& row) {
   } else if (nondeterministic != 0) {
     c.type = "nondeterministic";  // the reproducer runs a failing seed, not these
     c.failure = twice;
+  } else if (!judged) {
+    c.skipped = true;
   }
   return c;
 }
@@ -119,6 +127,7 @@ struct Suite {
   std::string scenario;
   std::vector<Case> cases;
   size_t failures = 0;
+  size_t skipped = 0;
   double seconds = 0;
 };
 
@@ -128,6 +137,7 @@ Suite make_suite(const sim::JsonIn& report) {
   for (const sim::JsonIn& row : report.at("variants").items()) {
     s.cases.push_back(make_case(row));
     if (!s.cases.back().ok) ++s.failures;
+    if (s.cases.back().skipped) ++s.skipped;
     s.seconds += s.cases.back().seconds;
   }
   return s;
@@ -153,15 +163,18 @@ std::string junit_xml(const nlohmann::json& sweep) {
   for (const Suite& s : suites) {
     const std::string name = xml_attribute(s.scenario);
     xml += fmt::format(
-        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\" "
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" "
         "time=\"{}\">\n",
-        name, s.cases.size(), s.failures, time_text(s.seconds));
+        name, s.cases.size(), s.failures, s.skipped, time_text(s.seconds));
     for (const Case& c : s.cases) {
       xml += fmt::format("    <testcase classname=\"kvmsim.{}\" name=\"{}\" time=\"{}\">\n",
                          name, xml_attribute(c.variant), time_text(c.seconds));
       if (!c.ok)
         xml += fmt::format("      <failure type=\"{}\" message=\"{}\"/>\n", c.type,
                            xml_attribute(c.failure));
+      if (c.skipped)
+        xml += "      <skipped message=\"no expectation: the scenario expects nothing of this "
+               "variant, so what it found (below) is not judged\"/>\n";
       xml += fmt::format("      <system-out>{}</system-out>\n", sim::html_escape(c.out));
       xml += "    </testcase>\n";
     }

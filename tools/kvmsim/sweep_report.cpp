@@ -34,13 +34,6 @@ constexpr int kSweepVersion = 1;
 constexpr const char* kReportFormat = "kvmsim-sweep-report";
 constexpr int kReportVersion = 2;
 
-const model::Expectation& expectation_of(const model::Scenario& scenario,
-                                         const std::string& variant) {
-  for (const auto& e : scenario.expect)
-    if (e.variant == variant) return e;
-  throw sim::InputError(scenario.path + ": expects nothing of variant '" + variant + "'");
-}
-
 // --- JSON --------------------------------------------------------------------
 
 json metrics_json(const std::map<std::string, model::MetricRange>& metrics) {
@@ -49,10 +42,12 @@ json metrics_json(const std::map<std::string, model::MetricRange>& metrics) {
   return j;
 }
 
-// The verdict an expectation asks for, as lists: the kinds that must show
-// up, and the kinds that may.
-json expectation_json(const model::Expectation& e) {
-  return {{"must", e.kinds}, {"may", e.may}};
+// The verdict the scenario asks of a variant, as lists: the kinds that must
+// show up, and the kinds that may; null if it expects nothing of it.
+json expectation_json(const model::Scenario& scenario, const std::string& variant) {
+  const model::Expectation* e = model::find_expectation(scenario, variant);
+  if (!e) return nullptr;
+  return {{"must", e->kinds}, {"may", e->may}};
 }
 
 // What --check-determinism checked for a variant (null when it did not run).
@@ -73,11 +68,12 @@ json result_json(const ScenarioSweep& s, const model::SweepResult& r) {
           {"metrics", metrics_json(r.metrics)},
           {"first_failing_seed",
            r.first_failing_seed ? json(*r.first_failing_seed) : json(nullptr)},
-          {"expected", expectation_json(expectation_of(s.scenario, r.variant))},
+          {"expected", expectation_json(s.scenario, r.variant)},
           {"expected_metrics", r.expected_metrics},
           {"broken_relations", r.broken_relations},
           {"not_seen", r.not_seen},
-          {"ok", r.ok},
+          // No verdict where nothing was expected: neither ok nor not.
+          {"ok", r.has_expectation ? json(r.ok) : json(nullptr)},
           {"determinism", determinism_json(r)},
           {"trace", trace != s.traces.end() ? json(trace->second) : json(nullptr)}};
 }
@@ -177,7 +173,7 @@ model::SweepResult read_result(const sim::JsonIn& in) {
   r.expected_metrics = in.at("expected_metrics").str();
   r.broken_relations = read_map(in.at("broken_relations"), read_u64);
   for (const sim::JsonIn& kind : in.at("not_seen").items()) kind.str();  // a list of kinds
-  r.ok = in.at("ok").boolean();
+  if (!in.at("ok").raw().is_null()) in.at("ok").boolean();  // judged again from the content
   r.seeds = read_seeds(in.at("covered"));
   if (model::count_seeds(r.seeds) != r.executions)
     in.at("executions").error("does not match the seeds covered");
@@ -223,9 +219,10 @@ std::vector<std::string> coverage_lines(const model::SweepResult& r,
 
 // The verdicts of every scenario at every kernel state, in history order, as
 // Markdown tables: where behaviour changes at a glance ("." clean, blank: no
-// expectation for that state, so not run). One table for the states of the
-// x86 MMU model and one for the gfn_to_pfn_cache states: no scenario runs at
-// both, and one table of both would be mostly blank.
+// expectation for that state, so not run; "(no expectation)": run because
+// --variant named it, its kinds judged by nothing). One table for the
+// states of the x86 MMU model and one for the gfn_to_pfn_cache states: no
+// scenario runs at both, and one table of both would be mostly blank.
 void print_matrix(const json& reports) {
   bool first_table = true;
   for (const bool x86_mmu : {true, false}) {
@@ -239,9 +236,11 @@ void print_matrix(const json& reports) {
         std::string kinds;
         for (const auto& [kind, n] : row.at("violations").items())
           kinds += (kinds.empty() ? "" : "+") + kind;
-        if (!row.at("ok").get<bool>()) kinds += " (UNEXPECTED)";
+        const json& ok = row.at("ok");
+        if (ok == false) kinds += " (UNEXPECTED)";
         const auto not_seen = row.at("not_seen").get<std::vector<std::string>>();
         if (kinds.empty()) kinds = ".";
+        if (ok.is_null()) kinds += " (no expectation)";
         // An expected kind these seeds did not show (see the text's rule).
         if (!not_seen.empty()) kinds += fmt::format(" (not seen: {})", fmt::join(not_seen, "+"));
         cell[row.at("variant").get<std::string>()] = kinds;
@@ -364,7 +363,8 @@ void print_table(const ScenarioSweep& s, const model::SeedIntervals& planned) {
     fmt::print("{:<{}} {:>10}  {:<24} {:>18}  {:<14} {:<3} {}\n", r.variant, w, r.executions,
                model::violations_text(r),
                r.first_failing_seed ? std::to_string(*r.first_failing_seed) : "-",
-               model::expected_text(r.expected, r.may), r.ok ? "yes" : "NO", model::metrics_text(r.metrics));
+               r.has_expectation ? model::expected_text(r.expected, r.may) : "-",
+               !r.has_expectation ? "-" : r.ok ? "yes" : "NO", model::metrics_text(r.metrics));
     if (!r.ok && !r.expected_metrics.empty())
       fmt::print("{:<{}} expected metrics: {}\n", "", w, r.expected_metrics);
     for (const auto& [relation, executions] : r.broken_relations)
@@ -509,10 +509,21 @@ SweepReport read_report(const std::string& path) {
     for (const sim::JsonIn& v : sc.at("variants").items()) {
       s.variants.push_back(read_result(v));
       model::SweepResult& r = s.variants.back();
-      const model::Expectation& e = expectation_of(s.scenario, r.variant);
-      if (v.at("expected").raw() != expectation_json(e))
-        v.at("expected").error("is not what the scenario content expects");
-      r.expected = e.verdict();
+      try {
+        model::find_variant(r.variant);
+      } catch (const sim::InputError& e) {
+        v.at("variant").error(e.what());
+      }
+      const json expected = expectation_json(s.scenario, r.variant);
+      if (v.at("expected").raw() != expected)
+        v.at("expected").error(expected.is_null()
+                                   ? "the scenario content expects nothing of " + r.variant
+                                   : "is not what the scenario content expects");
+      if (v.at("ok").raw().is_null() != expected.is_null())
+        v.at("ok").error("is null exactly when \"expected\" is");
+      const model::Expectation e = model::expectation_for(s.scenario, r.variant);
+      r.has_expectation = !expected.is_null();
+      if (r.has_expectation) r.expected = e.verdict();
       model::promise(r, s.scenario, e);
       for (const auto& [a, b] : r.seeds)
         if (a < s.seed_begin || b > s.seed_end) v.at("covered").error("seeds outside \"seeds\"");
@@ -584,7 +595,7 @@ void merge_reports(SweepReport& report, const SweepReport& other, const std::str
       if (more.first_failing_seed && trace != b.traces.end() &&
           *more.first_failing_seed < r.first_failing_seed.value_or(UINT64_MAX))
         a.traces[r.variant] = trace->second;
-      model::merge(r, more, expectation_of(a.scenario, r.variant));
+      model::merge(r, more, model::expectation_for(a.scenario, r.variant));
       if (const auto seconds = b.wall_seconds.find(r.variant); seconds != b.wall_seconds.end())
         a.wall_seconds[r.variant] += seconds->second;
     }
@@ -604,6 +615,7 @@ void SweepPrinter::add(const ScenarioSweep& s) {
   for (const auto& r : s.variants) {
     if (!r.ok || r.nondeterministic != 0) failed.push_back(r.variant);
     not_seen_ += r.not_seen.size();
+    ++(r.has_expectation ? judged_ : unjudged_);
   }
   if (!failed.empty()) {
     const model::Scenario& sc = s.scenario;
@@ -631,6 +643,15 @@ void SweepPrinter::add(const ScenarioSweep& s) {
   }
   junit_.push_back(std::move(timed));
   reports_.push_back(std::move(j));
+}
+
+std::string SweepPrinter::verdict_line() const {
+  if (!failed_.empty()) return fmt::format("FAILED: {}", fmt::join(failed_, "; "));
+  if (!unjudged_) return "all scenarios as expected";
+  // Claim nothing of the variants --variant ran without an expectation.
+  if (!judged_) return fmt::format("{} variant(s) run without an expectation, none judged", unjudged_);
+  return fmt::format("{} variant(s) as expected, {} run without an expectation", judged_,
+                     unjudged_);
 }
 
 int SweepPrinter::finish(const SweepReport& report, bool interrupted,
@@ -670,8 +691,7 @@ int SweepPrinter::finish(const SweepReport& report, bool interrupted,
   else if (format_ == OutputFormat::json)
     fmt::print("{}\n", document(reports_).dump(2));
   else if (unfinished.empty())
-    fmt::print("{}\n", failed_.empty() ? "all scenarios as expected"
-                                       : fmt::format("FAILED: {}", fmt::join(failed_, "; ")));
+    fmt::print("{}\n", verdict_line());
   if (!unfinished.empty())
     fmt::print(format_ == OutputFormat::text ? stdout : stderr, "{}\n", unfinished);
   // What --check-determinism checked (the details of a mismatch are above).

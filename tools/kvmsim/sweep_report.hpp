@@ -82,7 +82,8 @@ class SweepPrinter {
 
   // The --json or --matrix output, or the verdict line; then whether the
   // results cover their seeds. Writes JUnit XML to `junit` if given.
-  // Returns the exit status: 0 as expected, 1 an unexpected verdict, a
+  // Returns the exit status: 0 as expected (a variant run without an
+  // expectation is no failure), 1 an unexpected verdict, a
   // nondeterministic seed or seeds not covered, 130 if `interrupted`.
   int finish(const SweepReport& report, bool interrupted,
              const std::optional<std::string>& junit);
@@ -99,6 +100,13 @@ class SweepPrinter {
   std::vector<std::string> failed_;
   nlohmann::json failed_json_ = nlohmann::json::array();
   uint64_t not_seen_ = 0;  // must-kinds excused over all scenarios and variants
+  // Variants swept against an expectation, and without one (--variant of
+  // a state the scenario expects nothing of).
+  uint64_t judged_ = 0, unjudged_ = 0;
+
+  // The text's last line: FAILED, or what was as expected and what was
+  // run without an expectation.
+  std::string verdict_line() const;
 };
 
 }  // namespace kvmsim
