@@ -253,7 +253,8 @@ namespace {
 
 // Parses the XML with Python's ElementTree (an independent XML parser) and
 // returns what it read: per suite its name and counts, per case its names,
-// failure message (null when none) and output.
+// failure message (null when none) and output; a suite's skipped count and
+// a case's skipped message only where there is one.
 nlohmann::json parse_junit(const std::string& xml_path, const testutil::TempDir& dir) {
   const std::string script = dir.file("read_junit.py");
   testutil::write_file(script, R"(import json, sys, xml.etree.ElementTree as ET
@@ -271,8 +272,14 @@ for s in root:
                       'time': c.get('time'),
                       'failure': failures[0].get('message') if failures else None,
                       'out': c.find('system-out').text})
+        skipped = c.findall('skipped')
+        assert len(skipped) <= 1 and not (skipped and failures)
+        if skipped:
+            cases[-1]['skipped'] = skipped[0].get('message')
     suites.append({'name': s.get('name'), 'tests': int(s.get('tests')),
                    'failures': int(s.get('failures')), 'time': s.get('time'), 'cases': cases})
+    if int(s.get('skipped')):
+        suites[-1]['skipped'] = int(s.get('skipped'))
 print(json.dumps({'tests': int(root.get('tests')), 'failures': int(root.get('failures')),
                   'time': root.get('time'), 'suites': suites}))
 )");
@@ -397,6 +404,28 @@ TEST_CASE("junit: suites, cases, failures and escaping, read back by an XML pars
     CHECK(testutil::ends_with(c["out"].get<std::string>(),
                               "nondeterministic: 2 seed(s) ran two different ways\n"));
     CHECK(testutil::contains(testutil::read_file(path2), "<failure type=\"nondeterministic\""));
+  }
+  SUBCASE("a variant run without an expectation is skipped, unless it ran two ways") {
+    nlohmann::json none = {{"scenarios", {first}}};
+    nlohmann::json& v = none["scenarios"][0]["variants"][0];
+    v["expected"] = nullptr;
+    v["ok"] = nullptr;
+    const std::string path2 = dir.file("none.xml");
+    kvmsim::write_junit(none, path2);
+    nlohmann::json parsed = parse_junit(path2, dir);
+    CHECK(parsed["failures"] == 1);  // the other case's, as before
+    CHECK(parsed["suites"][0]["skipped"] == 1);
+    const nlohmann::json& c = parsed["suites"][0]["cases"][0];
+    CHECK(c["failure"].is_null());
+    CHECK(testutil::contains(c["skipped"].get<std::string>(), "no expectation"));
+    CHECK(c["out"] == "executions 10\nviolations: stale-mmio 3\nfirst failing seed: 4\n"
+                      "expected: nothing (no expectation)\nmetrics: m=1..2\n");
+    v["determinism"] = {{"seeds_run_twice", 10}, {"mismatches", 1}, {"first_mismatch_seed", 2}};
+    kvmsim::write_junit(none, path2);
+    parsed = parse_junit(path2, dir);
+    CHECK(parsed["failures"] == 2);
+    CHECK_FALSE(parsed["suites"][0].contains("skipped"));
+    CHECK(parsed["suites"][0]["cases"][0]["failure"] == "1 seed(s) ran two different ways");
   }
   SUBCASE("a report without what the XML needs is bad input") {
     nlohmann::json broken = sweep;
@@ -573,6 +602,142 @@ TEST_CASE("sweep output: a kind neither must nor may fails on any range; a may-k
     CHECK(testutil::contains(r.out, " clean, may stale-mmio yes "));
     CHECK_FALSE(testutil::contains(r.out, "not seen"));
   }
+}
+
+// ---------------------------------------------------------------------------
+// A state the scenario expects nothing of, named by --variant
+// ---------------------------------------------------------------------------
+
+namespace {
+
+// The table row of `variant` in a sweep's text output ("" if none).
+std::string row_of(const std::string& out, const std::string& variant) {
+  const auto at = out.find("\n" + variant + " ");
+  return at == std::string::npos ? "" : out.substr(at + 1, out.find('\n', at + 1) - at - 1);
+}
+
+}  // namespace
+
+TEST_CASE("sweep output: --variant runs a state the scenario expects nothing of, judged by "
+          "nothing") {
+  testutil::TempDir dir;
+  const std::string original = testutil::scenario_path();  // stale-mmio at v3.16
+  nlohmann::json j = nlohmann::json::parse(testutil::read_file(original));
+  REQUIRE(j["expect"][0]["variant"] == "v3.16");
+  j["expect"].erase(j["expect"].begin());
+  const std::string sc = dir.file("no-v3.16.json");
+  testutil::write_file(sc, j.dump(1));
+
+  // What it finds at v3.16 is what the scenario that expects it finds,
+  // with "-" for its expectation and its OK.
+  const auto expected = kvmsim_run({"sweep", original, "--variant", "v3.16"}, dir);
+  const std::string judged = row_of(expected.out, "v3.16");
+  REQUIRE(testutil::contains(judged, " stale-mmio     yes "));
+  auto r = kvmsim_run({"sweep", sc, "--variant", "v3.16"}, dir);
+  CAPTURE(r.out);
+  CAPTURE(r.err);
+  CHECK(r.exit_code == 0);
+  std::string unjudged = judged;
+  unjudged.replace(unjudged.find(" stale-mmio     yes "), 20, " -              -   ");
+  CHECK(row_of(r.out, "v3.16") == unjudged);
+  CHECK(testutil::contains(r.out, "seeds 0..999 (1000 executions, random)"));
+  CHECK(testutil::ends_with(r.out, "\n1 variant(s) run without an expectation, none judged\n"));
+  CHECK_FALSE(testutil::contains(r.out, "as expected"));
+  CHECK_FALSE(testutil::contains(r.out, "not seen"));
+
+  // The variants it expects something of are still judged: OK "yes".
+  r = kvmsim_run({"sweep", sc, "--variant", "v3.17"}, dir);
+  CHECK(r.exit_code == 0);
+  CHECK(testutil::contains(row_of(r.out, "v3.17"), " clean          yes "));
+  CHECK(testutil::ends_with(r.out, "\nall scenarios as expected\n"));
+  // Without --variant only those run.
+  r = kvmsim_run({"sweep", sc, "--seeds", "0..9"}, dir);
+  CHECK(r.exit_code == 0);
+  CHECK(row_of(r.out, "v3.16").empty());
+  CHECK(testutil::ends_with(r.out, "\nall scenarios as expected\n"));
+  // One scenario expects v3.16, one does not: each said for what it is.
+  r = kvmsim_run({"sweep", original, sc, "--variant", "v3.16", "--seeds", "0..9"}, dir);
+  CHECK(r.exit_code == 0);
+  CHECK(testutil::ends_with(r.out,
+                            "\n1 variant(s) as expected, 1 run without an expectation\n"));
+  // ... and an expected variant that fails still fails the sweep.
+  nlohmann::json wrong = nlohmann::json::parse(testutil::read_file(original));
+  wrong["expect"][0]["verdict"] = "clean";
+  const std::string wrong_path = dir.file("wrong.json");
+  testutil::write_file(wrong_path, wrong.dump(1));
+  r = kvmsim_run({"sweep", wrong_path, sc, "--variant", "v3.16", "--seeds", "0..9"}, dir);
+  CHECK(r.exit_code == 1);
+  CHECK(testutil::ends_with(r.out, "\nFAILED: ee3d1570b586-mmio-cache-generation at v3.16\n"));
+
+  SUBCASE("--json: expected and ok null, and the sweep ok") {
+    r = kvmsim_run({"sweep", sc, "--variant", "v3.16", "--seeds", "0..99", "--json"}, dir);
+    CHECK(r.exit_code == 0);
+    const nlohmann::json doc = nlohmann::json::parse(r.out);
+    CHECK(doc["ok"] == true);
+    CHECK(doc["failed"] == nlohmann::json::array());
+    const nlohmann::json& v = doc["scenarios"][0]["variants"][0];
+    CHECK(v["variant"] == "v3.16");
+    CHECK(v["expected"].is_null());
+    CHECK(v["ok"].is_null());
+    CHECK(v["violations"].contains("stale-mmio"));
+    CHECK(v["first_failing_seed"] == 0);
+    CHECK(v["not_seen"] == nlohmann::json::array());
+  }
+  SUBCASE("--matrix marks the cell") {
+    r = kvmsim_run({"sweep", sc, "--variant", "v3.16", "--seeds", "0..99", "--matrix"}, dir);
+    CHECK(r.exit_code == 0);
+    CHECK(testutil::contains(r.out, "| ee3d1570b586-mmio-cache-generation | stale-mmio (no "
+                                    "expectation) |  |"));
+  }
+  SUBCASE("shards' reports merge into the whole run; JUnit skips it; --report-dir reports it") {
+    for (const char* shard : {"1/2", "2/2"}) {
+      r = kvmsim_run({"sweep", sc, "--variant", "v3.16", "--shard", shard, "--report",
+                      dir.file(std::string("shard") + shard[0] + ".json")},
+                     dir);
+      CHECK(r.exit_code == 0);
+    }
+    const std::string xml = dir.file("merged.xml");
+    r = kvmsim_run({"merge", dir.file("shard1.json"), dir.file("shard2.json"), "--junit", xml},
+                   dir);
+    CAPTURE(r.out);
+    CHECK(r.exit_code == 0);
+    CHECK(row_of(r.out, "v3.16") == unjudged);
+    const nlohmann::json parsed = parse_junit(xml, dir);
+    CHECK(parsed["failures"] == 0);
+    CHECK(parsed["suites"][0]["skipped"] == 1);
+    CHECK(parsed["suites"][0]["cases"][0].contains("skipped"));
+
+    // A report that gives it a verdict is bad input, naming where.
+    nlohmann::json report = nlohmann::json::parse(testutil::read_file(dir.file("shard1.json")));
+    report["scenarios"][0]["variants"][0]["ok"] = true;
+    testutil::write_file(dir.file("edited.json"), report.dump(1));
+    r = kvmsim_run({"merge", dir.file("edited.json")}, dir);
+    CHECK(r.exit_code == 2);
+    CHECK(testutil::contains(r.err, "/scenarios/0/variants/0/ok"));
+
+    r = kvmsim_run({"sweep", sc, "--variant", "v3.16", "--seeds", "0..9", "--report-dir",
+                    dir.file("html")},
+                   dir);
+    CHECK(r.exit_code == 0);
+    const std::string index = testutil::read_file(dir.file("html/index.html"));
+    CHECK(testutil::contains(index, "<td>ee3d1570b586-mmio-cache-generation</td><td>v3.16</td>"));
+  }
+}
+
+TEST_CASE("sweep output: --variant of an unknown state, or one the scenario cannot run at, is "
+          "bad input") {
+  testutil::TempDir dir;
+  auto r = kvmsim_run({"sweep", testutil::scenario_path(), "--variant", "v9.99"}, dir);
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.empty());
+  CHECK(testutil::contains(r.err, "unknown variant 'v9.99' (known: v3.16, v3.17, "));
+  r = kvmsim_run({"sweep", testutil::source_root() + "/scenarios/152482580a1b-wrap-zap-before-publish.json",
+                  "--variant", "v3.16"},
+                 dir);
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.empty());
+  CHECK(testutil::contains(r.err, "152482580a1b-wrap-zap-before-publish.json: the scenario uses "
+                                  "address space 1 (SMM), which v3.16 does not have"));
 }
 
 // ---------------------------------------------------------------------------

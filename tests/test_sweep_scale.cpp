@@ -176,6 +176,37 @@ TEST_CASE("merge: any split of the seeds, in any order, gives the whole sweep") 
   CHECK_THROWS_AS(model::merge(twice, a, e), std::invalid_argument);
 }
 
+TEST_CASE("a sweep without an expectation finds what one with it finds, and judges nothing") {
+  model::Scenario sc = model::load_scenario(testutil::scenario_path());
+  const model::SweepResult judged = model::sweep_seeds(sc, expectation(sc, "v3.16"), {{0, 99}}, {});
+  REQUIRE(judged.violations.count("stale-mmio"));
+  sc.expect.erase(sc.expect.begin());  // v3.16's
+  REQUIRE(model::find_expectation(sc, "v3.16") == nullptr);
+  const model::Expectation none = model::expectation_for(sc, "v3.16");
+  CHECK(none.variant == "v3.16");
+  CHECK(none.kinds.empty());
+  model::SweepOptions options;
+  options.has_expectation = false;
+  options.jobs = 2;
+  model::SweepResult r = model::sweep_seeds(sc, none, {{0, 49}}, options);
+  CHECK_FALSE(r.has_expectation);
+  CHECK(r.ok);  // stale-mmio is no failure where nothing was asked
+  CHECK(r.expected.empty());
+  // A fold with one without is one without, whatever the order.
+  model::SweepResult rest = model::sweep_seeds(sc, none, {{50, 99}}, options);
+  model::merge(r, rest, none);
+  CHECK_FALSE(r.has_expectation);
+  CHECK(r.ok);
+  CHECK(r.not_seen.empty());
+  CHECK(r.violations == judged.violations);
+  CHECK(r.first_failing_seed == judged.first_failing_seed);
+  CHECK(model::metrics_text(r.metrics) == model::metrics_text(judged.metrics));
+  // Judged against the clean expectation it would have failed.
+  model::SweepResult as_clean = judged;
+  model::judge(as_clean, none);
+  CHECK_FALSE(as_clean.ok);
+}
+
 TEST_CASE("merge: a metric one part never touched was 0 there") {
   model::Expectation e;
   e.variant = "v3.16";
