@@ -724,6 +724,21 @@ TEST_CASE("sweep output: --variant runs a state the scenario expects nothing of,
   }
 }
 
+TEST_CASE("README.md shows a sweep of a state the scenario expects nothing of as kvmsim prints "
+          "it") {
+  testutil::TempDir dir;
+  const std::string command = "sweep scenarios/83cdb56864-zap-all-vs-faults.json --variant v3.16";
+  const auto r = testutil::run_process({testutil::kvmsim_bin(), "sweep",
+                                        "scenarios/83cdb56864-zap-all-vs-faults.json",
+                                        "--variant", "v3.16"},
+                                       dir, testutil::source_root());
+  CHECK(r.exit_code == 0);
+  REQUIRE(testutil::contains(r.out, "  -              -   "));
+  const std::string readme = testutil::read_file(testutil::source_root() + "/README.md");
+  INFO("regenerate the README block with: kvmsim " << command);
+  CHECK(testutil::contains(readme, "$ kvmsim " + command + "\n" + r.out + "```"));
+}
+
 TEST_CASE("sweep output: --variant of an unknown state, or one the scenario cannot run at, is "
           "bad input") {
   testutil::TempDir dir;
