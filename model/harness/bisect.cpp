@@ -5,16 +5,19 @@
 
 namespace model {
 
-Bisection bisect(const Scenario& scenario, uint64_t seed_begin, uint64_t seed_end) {
+Bisection bisect(const Scenario& scenario, const std::vector<Variant>& states,
+                 uint64_t seed_begin, uint64_t seed_end) {
   Bisection b;
-  for (const Variant& v : all_variants()) {
+  for (const Variant& v : states) {
     BisectStep step;
     step.variant = &v;
     step.not_modeled = cannot_run_at(scenario, v);
     if (step.not_modeled.empty()) {
       Expectation clean;  // whatever it finds is reported, nothing judged
       clean.variant = v.name;
-      step.result = sweep_variant(scenario, clean, seed_begin, seed_end);
+      SweepOptions options;
+      options.variant = &v;
+      step.result = sweep_seeds(scenario, clean, {{seed_begin, seed_end}}, options);
     }
     b.steps.push_back(std::move(step));
   }

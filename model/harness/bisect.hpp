@@ -34,8 +34,10 @@ struct Bisection {
   std::vector<Transition> transitions;  // by kind (sorted), each in history order
 };
 
-// Sweeps `scenario` over the seeds at every variant that can run it.
-Bisection bisect(const Scenario& scenario, uint64_t seed_begin, uint64_t seed_end);
+// Sweeps `scenario` over the seeds at each of `states` (in history order)
+// that can run it.
+Bisection bisect(const Scenario& scenario, const std::vector<Variant>& states,
+                 uint64_t seed_begin, uint64_t seed_end);
 
 // Where the kinds of the modeled steps change; states that do not run the
 // scenario are passed over, not counted as clean.

@@ -99,7 +99,7 @@ Nondeterminism record_both(Simulation& simulation, const Scenario& scenario,
 SweepResult run_chunk(const Scenario& scenario, const Expectation& expectation,
                       sim::Strategy& strategy, const SeedIntervals& chunk,
                       const SweepOptions& options, const SweepResult& start) {
-  const Variant& variant = find_variant(expectation.variant);
+  const Variant& variant = options.variant ? *options.variant : find_variant(expectation.variant);
   SweepResult r = start;
   Simulation simulation(scenario, variant, strategy, options.check_determinism,
                         /*hash_only=*/true);
@@ -355,7 +355,7 @@ Expectation expectation_for(const Scenario& scenario, const std::string& variant
 
 SweepResult sweep_seeds(const Scenario& scenario, const Expectation& expectation,
                         const SeedIntervals& seeds, const SweepOptions& options) {
-  const Variant& variant = find_variant(expectation.variant);
+  const Variant& variant = options.variant ? *options.variant : find_variant(expectation.variant);
   // Calibrated once: every job then builds the same strategy from its name.
   std::unique_ptr<sim::Strategy> first = make_scenario_strategy(
       scenario, variant, options.strategy.empty() ? scenario.exploration.strategy : options.strategy);

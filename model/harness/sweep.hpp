@@ -112,6 +112,9 @@ struct SweepOptions {
   // False for a variant the scenario expects nothing of: `expectation`
   // then only names the variant (expectation_for), and the result has none.
   bool has_expectation = true;
+  // The state to run; null: find_variant(expectation.variant). bisect sets
+  // it to run a state as defined, without the --feature overrides.
+  const Variant* variant = nullptr;
   // Checked before every execution: once set, the jobs stop and the result
   // covers the seeds they ran.
   const std::atomic<bool>* stop = nullptr;

@@ -33,8 +33,8 @@ void load_variants_file(const std::string& path);
 // "bit63") or a bare enumerator name (bit63). InputError naming the option.
 void set_feature_overrides(const std::vector<std::string>& specs);
 
-// The overrides in effect, "NAME=VALUE" in the order given ("" if none).
-std::string feature_overrides_text();
+// The overrides in effect, "NAME=VALUE" in the order given.
+std::vector<std::string> feature_overrides();
 
 // null for a built-in state as it is; otherwise {"base": the built-in state,
 // "features": every value that differs from it}.

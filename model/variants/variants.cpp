@@ -82,6 +82,10 @@ Variant read_state(const sim::JsonIn& j, const std::vector<Variant>& known, bool
     v.commits.clear();
     v.notes.clear();
     v.proposed = false;
+  } else if (!builtin) {
+    // What a trace records of a user's state is how it differs from the
+    // built-in one it derives from.
+    j.error("a state of a --variants-file names the state it extends in \"base\"");
   } else {
     // A state without a base sets every feature.
     std::set<std::string> given;
@@ -106,6 +110,7 @@ Variant read_state(const sim::JsonIn& j, const std::vector<Variant>& known, bool
     for (const auto& [key, value] : j.at("features").members())
       find_feature(key, value.file() + ": " + value.pointer()).set(v, value);
   if (builtin) v.builtin = v.name;
+  else v.file = j.file();
   return v;
 }
 
@@ -202,12 +207,12 @@ void set_feature_overrides(const std::vector<std::string>& specs) {
   rebuild_states(r);
 }
 
-std::string feature_overrides_text() {
+std::vector<std::string> feature_overrides() {
   std::vector<std::string> out;
   for (const Override& o : registry().overrides)
     out.push_back(o.feature->name + "=" + (o.value.is_string() ? o.value.get<std::string>()
                                                                : o.value.dump()));
-  return fmt::format("{}", fmt::join(out, " "));
+  return out;
 }
 
 std::string variant_definition_text(const nlohmann::json& definition) {

@@ -122,6 +122,8 @@ struct Variant {
   // derived from (a user's state or --feature); a trace of a derived state
   // records how it differs (registry.hpp: variant_definition).
   std::string builtin;
+  // The variants file a user's state was read from ("" for a built-in one).
+  std::string file;
 
   // The features. Each is named in features.cpp, where variants files and
   // --feature spell it.

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <algorithm>
+#include <optional>
+#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -7,8 +9,10 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "output_format.hpp"
+#include "variant_options.hpp"
 #include "model/harness/bisect.hpp"
 #include "model/harness/scenario.hpp"
+#include "model/variants/registry.hpp"
 #include "sim/json_input.hpp"
 
 namespace kvmsim {
@@ -104,6 +108,52 @@ void print_transitions(const model::Bisection& b) {
   }
 }
 
+// The modeled states whose violation kinds the overrides change, and the
+// kinds each shows without them.
+std::vector<std::pair<const model::BisectStep*, const model::BisectStep*>> changes(
+    const model::Bisection& with, const model::Bisection& without) {
+  const auto kinds = [](const model::BisectStep& s) {
+    std::set<std::string> k;
+    for (const auto& [kind, n] : s.result.violations) k.insert(kind);
+    return k;
+  };
+  std::vector<std::pair<const model::BisectStep*, const model::BisectStep*>> out;
+  for (size_t i = 0; i < with.steps.size(); ++i) {
+    const model::BisectStep& a = with.steps[i];
+    const model::BisectStep& d = without.steps[i];
+    if (a.not_modeled != d.not_modeled || kinds(a) != kinds(d)) out.emplace_back(&a, &d);
+  }
+  return out;
+}
+
+std::string verdicts_text(const model::BisectStep& s) {
+  return s.not_modeled.empty() ? model::violations_text(s.result) : "(not modeled)";
+}
+
+void print_changes(const model::Bisection& with, const model::Bisection& without) {
+  const auto c = changes(with, without);
+  const std::string overrides = fmt::format("{}", fmt::join(model::feature_overrides(), " "));
+  if (c.empty()) {
+    fmt::print("\n{} changes no violation kind at any state\n", overrides);
+    return;
+  }
+  fmt::print("\nwhere {} changes the violation kinds (with it, then without):\n", overrides);
+  for (const auto& [a, d] : c)
+    fmt::print("  {}: {}\n  {:<{}}  without: {}\n", a->variant->name, verdicts_text(*a), "",
+               a->variant->name.size(), verdicts_text(*d));
+}
+
+void add_changes(nlohmann::ordered_json& j, const model::Bisection& with,
+                 const model::Bisection& without) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& [a, d] : changes(with, without))
+    rows.push_back({{"variant", a->variant->name},
+                    {"with", a->result.violations},
+                    {"without", d->result.violations}});
+  j["features"] = model::feature_overrides();
+  j["changed_by_features"] = rows;
+}
+
 }  // namespace
 
 int cmd_bisect(const BisectArgs& args) {
@@ -112,11 +162,18 @@ int cmd_bisect(const BisectArgs& args) {
   model::Scenario scenario = model::load_scenario(args.scenario, params.front());
   if (args.strategy) scenario.exploration.strategy = *args.strategy;
   const auto [begin, end] = seed_range(args.seeds, scenario);
-  const model::Bisection b = model::bisect(scenario, begin, end);
+  const model::Bisection b = model::bisect(scenario, model::all_variants(), begin, end);
+  // With --feature, the states as defined too: what the overrides change.
+  std::optional<model::Bisection> as_defined;
+  if (!model::feature_overrides().empty())
+    as_defined = model::bisect(scenario, model::variants_as_defined(), begin, end);
   if (args.json) {
-    fmt::print("{}\n", to_json(b, scenario, begin, end).dump(2));
+    nlohmann::ordered_json j = to_json(b, scenario, begin, end);
+    if (as_defined) add_changes(j, b, *as_defined);
+    fmt::print("{}\n", j.dump(2));
     return 0;
   }
+  if (const std::string o = overrides_heading(); !o.empty()) fmt::print("{}\n", o);
   fmt::print("scenario {} ({}){}: seeds {}..{} ({}), kernel states in history order\n",
              scenario.name, args.scenario,
              scenario.params.empty() ? "" : " [" + params_text(scenario.params) + "]", begin, end,
@@ -124,6 +181,7 @@ int cmd_bisect(const BisectArgs& args) {
   print_table(b);
   fmt::print("\n");
   print_transitions(b);
+  if (as_defined) print_changes(b, *as_defined);
   return 0;
 }
 

@@ -7,6 +7,7 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "output_format.hpp"
+#include "variant_options.hpp"
 #include "model/harness/equiv.hpp"
 #include "model/harness/scenario.hpp"
 #include "sim/json_input.hpp"
@@ -84,7 +85,8 @@ void print_difference(const std::string& path, const std::string& a, const std::
   }
   fmt::print("both executions:\n");
   for (const auto& name : {a, b})
-    fmt::print("  kvmsim run {} --variant {} --seed {}\n", path, name, d.seed);
+    fmt::print("  kvmsim run {} --variant {} --seed {}{}\n", path, name, d.seed,
+               variant_options_text(model::find_variant(name)));
 }
 
 }  // namespace
@@ -99,6 +101,7 @@ int cmd_equiv(const EquivArgs& args) {
   if (args.json) {
     fmt::print("{}\n", to_json(scenario, a, b, begin, end, r).dump(2));
   } else {
+    if (const std::string o = overrides_heading(); !o.empty()) fmt::print("{}\n", o);
     fmt::print("scenario {} ({}): {} vs {}, seeds {}..{} ({})\n", scenario.name, args.scenario, a,
                b, begin, end, scenario.exploration.strategy);
     if (r.first_difference)

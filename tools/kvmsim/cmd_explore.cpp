@@ -7,6 +7,7 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "output_format.hpp"
+#include "variant_options.hpp"
 #include "model/harness/explore.hpp"
 #include "model/harness/scenario.hpp"
 #include "sim/json_input.hpp"
@@ -103,6 +104,7 @@ void print_human(const ExploreArgs& args, const model::Scenario& scenario,
   const std::string pruned =
       reduced ? fmt::format("{} pruned as equivalent by sleep sets", s.pruned) : "no reduction";
   const std::string bound = fmt::format("at most {}", plural(args.preemptions, "preemption"));
+  if (const std::string o = overrides_heading(); !o.empty()) fmt::print("{}\n", o);
   fmt::print("scenario {}  variant {}{}{}  explore: {}, reduction {}\n", scenario.name,
              args.variant, scenario.params.empty() ? "" : "  ", params_text(scenario.params), bound,
              args.reduction);

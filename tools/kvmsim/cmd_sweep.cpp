@@ -15,6 +15,7 @@
 #include "model/harness/simulation.hpp"
 #include "model/harness/sweep.hpp"
 #include "model/variants/variants.hpp"
+#include "variant_options.hpp"
 #include "sim/json_input.hpp"
 
 namespace kvmsim {
@@ -131,6 +132,8 @@ int cmd_sweep(const SweepArgs& args) {
   std::optional<ReportDir> report_dir;
   if (args.report_dir) report_dir.emplace(*args.report_dir);
   SweepPrinter printer(format, args.params, args.shard);
+  if (const std::string o = overrides_heading(); !o.empty() && format == OutputFormat::text)
+    fmt::print("{}\n", o);
   for (ScenarioSweep& s : report.scenarios) {
     for (model::SweepResult& r : s.variants) {
       const model::Expectation e = model::expectation_for(s.scenario, r.variant);

@@ -4,6 +4,7 @@
 
 #include "commands.hpp"
 #include "output_format.hpp"
+#include "variant_options.hpp"
 #include "model/variants/features.hpp"
 #include "model/variants/registry.hpp"
 
@@ -121,8 +122,7 @@ int cmd_variants(const VariantsArgs& args) {
     print_features();
     return 0;
   }
-  if (const std::string o = model::feature_overrides_text(); !o.empty())
-    fmt::print("every state with {}\n", o);
+  if (const std::string o = overrides_heading(); !o.empty()) fmt::print("{}\n", o);
   size_t w = 0;
   for (const auto& v : model::all_variants()) w = std::max(w, v.name.size());
   fmt::print("{:<{}} {:<7} {}\n", "VARIANT", w, "BASE", "COMMITS");

@@ -11,7 +11,8 @@
 #include "interrupt.hpp"
 #include "junit.hpp"
 #include "output_format.hpp"
-#include "model/variants/variants.hpp"
+#include "variant_options.hpp"
+#include "model/variants/registry.hpp"
 #include "sim/file_output.hpp"
 #include "sim/json_input.hpp"
 #include "sim/parse_int.hpp"
@@ -62,7 +63,7 @@ json determinism_json(const model::SweepResult& r) {
 // What the sweep of a variant found, as both --json and the report give it.
 json result_json(const ScenarioSweep& s, const model::SweepResult& r) {
   const auto trace = s.traces.find(r.variant);
-  return {{"variant", r.variant},
+  json row = {{"variant", r.variant},
           {"executions", r.executions},
           {"violations", r.violations},
           {"metrics", metrics_json(r.metrics)},
@@ -76,6 +77,11 @@ json result_json(const ScenarioSweep& s, const model::SweepResult& r) {
           {"ok", r.has_expectation ? json(r.ok) : json(nullptr)},
           {"determinism", determinism_json(r)},
           {"trace", trace != s.traces.end() ? json(trace->second) : json(nullptr)}};
+  // A user's state or --feature overrides: what ran under the name (a
+  // report of it combines only with one of the same).
+  if (const json d = model::variant_definition(model::find_variant(r.variant)); !d.is_null())
+    row["definition"] = d;
+  return row;
 }
 
 json seeds_json(const model::SeedIntervals& seeds) {
@@ -162,7 +168,7 @@ model::SweepResult read_result(const sim::JsonIn& in) {
   in.expect_object({"variant", "executions", "violations", "metrics", "first_failing_seed",
                     "expected", "expected_metrics", "broken_relations", "not_seen", "ok",
                     "determinism", "trace", "covered", "max_steps", "threads", "strategy",
-                    "wall_seconds"});
+                    "wall_seconds", "definition"});
   model::SweepResult r;
   r.variant = in.at("variant").str();
   r.executions = in.at("executions").u64();
@@ -404,10 +410,10 @@ void print_table(const ScenarioSweep& s, const model::SeedIntervals& planned) {
 std::optional<std::string> run_command(const ScenarioSweep& s, const model::SweepResult& r) {
   if (!r.first_failing_seed) return std::nullopt;
   const model::Scenario& sc = s.scenario;
-  return fmt::format("kvmsim run {} --variant {} --seed {}{}{}", sc.path, r.variant,
+  return fmt::format("kvmsim run {} --variant {} --seed {}{}{}{}", sc.path, r.variant,
                      *r.first_failing_seed,
                      s.strategy == sc.exploration.strategy ? "" : " --strategy " + r.strategy,
-                     param_options(sc.params));
+                     param_options(sc.params), variant_options_text(model::find_variant(r.variant)));
 }
 
 std::pair<uint64_t, uint64_t> parse_shard(const std::string& text) {
@@ -509,11 +515,19 @@ SweepReport read_report(const std::string& path) {
     for (const sim::JsonIn& v : sc.at("variants").items()) {
       s.variants.push_back(read_result(v));
       model::SweepResult& r = s.variants.back();
+      json definition;
       try {
-        model::find_variant(r.variant);
+        definition = model::variant_definition(model::find_variant(r.variant));
       } catch (const sim::InputError& e) {
         v.at("variant").error(e.what());
       }
+      const json recorded = v.has("definition") ? v.at("definition").raw() : json();
+      if (recorded != definition)
+        v.error(fmt::format("ran {} as {}, but this kvmsim runs it as {} (--variants-file, "
+                            "--feature)",
+                            r.variant,
+                            recorded.is_null() ? "built" : model::variant_definition_text(recorded),
+                            definition.is_null() ? "built" : model::variant_definition_text(definition)));
       const json expected = expectation_json(s.scenario, r.variant);
       if (v.at("expected").raw() != expected)
         v.at("expected").error(expected.is_null()

@@ -9,6 +9,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "model/variants/variants.hpp"
+
 namespace kvmsim {
 
 struct VariantOptions {
@@ -23,5 +25,14 @@ void add_variant_options(CLI::App* sub, VariantOptions& options, bool features);
 
 // Loads the files and sets the overrides (model/variants/registry.hpp).
 void configure_variants(const VariantOptions& options);
+
+// The options that select `v` again on another command line: its
+// --variants-file, every --feature in effect (" --feature a=b ..."; "" for a
+// built-in state as it is).
+std::string variant_options_text(const model::Variant& v);
+
+// A heading's note of the overrides in effect: "every state with a=b c=d"
+// ("" without any).
+std::string overrides_heading();
 
 }  // namespace kvmsim
