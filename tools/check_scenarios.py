@@ -1,10 +1,13 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-only
-"""Validates every scenario file against scenarios/schema.json, so the
-published schema and the loader (model/harness/scenario.cpp) cannot drift apart
-unnoticed: the loader's own tests cover what it rejects, this covers that
-every shipped scenario is valid by the schema users read. A few documents
-the loader rejects are checked to be rejected by the schema too."""
+"""Validates every scenario file against scenarios/schema.json, and the
+kernel states (model/variants/kernel-states.json and the kvmsim-variants files
+of docs/examples/) against scenarios/input-schemas/kvmsim-variants.schema.json,
+so the published schemas and the loaders (model/harness/scenario.cpp,
+model/variants/variants.cpp) cannot drift apart unnoticed: the loaders' own
+tests cover what they reject, this covers that every shipped file is valid by
+the schema users read. A few documents the loaders reject are checked to be
+rejected by the schemas too."""
 import copy
 import json
 import pathlib
@@ -12,7 +15,7 @@ import sys
 
 import jsonschema
 
-from json_edit import append_at, set_at
+from json_edit import append_at, delete_at, set_at
 
 # A small gfn_to_pfn_cache scenario the loader accepts.
 GPC_SCENARIO = {
@@ -49,11 +52,9 @@ GPC_SCENARIO = {
 }
 
 
-
-
 # What the loader rejects (model/harness/scenario.cpp, model/harness/scenario_pfncache.cpp)
 # and the schema must too.
-REJECTED = {
+REJECTED_SCENARIOS = {
     "gpc_guest_use on an updater thread":
         set_at(["threads", 0, "program", 1], {"op": "gpc_guest_use", "gpc": "shinfo"}),
     "munmap on a vcpu thread":
@@ -81,36 +82,90 @@ REJECTED = {
 }
 
 
-def self_check(validator) -> int:
+# A user's kernel state the loader accepts, as docs/examples has them.
+VARIANTS_FILE = {
+    "format": "kvmsim-variants",
+    "version": 1,
+    "variants": [{
+        "name": "v6.1+undo-ecbcf030b456",
+        "base": "v6.1",
+        "proposed": False,
+        "commits": [{"id": "ecbcf030b456", "title": "t"}],
+        "features": {"pfncache.active_rules": False, "address_spaces": 2,
+                     "mmio_gen_layout": "gen19"},
+        "notes": ["one line", "and another"],
+    }],
+}
+
+# What model/variants/variants.cpp rejects and the schema must too.
+REJECTED_VARIANTS = {
+    "another format": set_at(["format"], "kvmsim-variants-diff"),
+    "no state": set_at(["variants"], []),
+    "a state with an unknown member": set_at(["variants", 0, "date"], "2022-11-10"),
+    "a state without a name": delete_at(["variants", 0, "name"]),
+    "an empty name": set_at(["variants", 0, "name"], ""),
+    "a state with neither base nor version": delete_at(["variants", 0, "base"]),
+    "proposed as text": set_at(["variants", 0, "proposed"], "yes"),
+    "a commit without a title": delete_at(["variants", 0, "commits", 0, "title"]),
+    "a feature set to null": set_at(["variants", 0, "features", "address_spaces"], None),
+    "a feature set to a list": set_at(["variants", 0, "features", "address_spaces"], [1, 2]),
+    "notes as a number": set_at(["variants", 0, "notes"], 1),
+    "notes with a number": append_at(["variants", 0, "notes"], 1),
+}
+
+
+def self_check(validator, valid, rejected, what) -> int:
+    """Whether the schema accepts `valid` and rejects each edit of it."""
     failed = 0
-    errors = [e.message for e in validator.iter_errors(GPC_SCENARIO)]
+    errors = [e.message for e in validator.iter_errors(valid)]
     if errors:
         failed += 1
-        print(f"schema self-check: the valid gfn_to_pfn_cache scenario is rejected: {errors}")
-    for what, edit in REJECTED.items():
-        doc = copy.deepcopy(GPC_SCENARIO)
+        print(f"schema self-check: the valid {what} is rejected: {errors}")
+    for why, edit in rejected.items():
+        doc = copy.deepcopy(valid)
         edit(doc)
         if validator.is_valid(doc):
             failed += 1
-            print(f"schema self-check: accepts a scenario the loader rejects: {what}")
+            print(f"schema self-check: accepts a {what} the loader rejects: {why}")
     return failed
 
 
-def main() -> int:
-    root = pathlib.Path(sys.argv[1])
-    schema = json.loads((root / "scenarios" / "schema.json").read_text())
+def validator_of(path):
+    schema = json.loads(path.read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
-    validator = jsonschema.Draft202012Validator(schema)
-    files = sorted(p for p in (root / "scenarios").glob("*.json") if p.name != "schema.json")
+    return jsonschema.Draft202012Validator(schema)
+
+
+def check_files(validator, files) -> int:
+    """Prints each file's errors by the schema, with its JSON path; returns their number."""
     failed = 0
     for path in files:
         for err in validator.iter_errors(json.loads(path.read_text())):
             failed += 1
             print(f"{path}: /{'/'.join(map(str, err.absolute_path))}: {err.message}")
-    print(f"{len(files)} scenario files checked against the schema, {failed} errors")
-    self_failed = self_check(validator)
-    print(f"{len(REJECTED) + 1} schema self-checks, {self_failed} failed")
-    return 1 if failed or self_failed or not files else 0
+    return failed
+
+
+def main() -> int:
+    root = pathlib.Path(sys.argv[1])
+    scenarios = validator_of(root / "scenarios" / "schema.json")
+    variants = validator_of(root / "scenarios" / "input-schemas" / "kvmsim-variants.schema.json")
+    scenario_files = sorted(p for p in (root / "scenarios").glob("*.json") if p.name != "schema.json")
+    variants_files = [root / "model" / "variants" / "kernel-states.json"] + sorted(
+        p for p in (root / "docs" / "examples").glob("*.json")
+        if json.loads(p.read_text()).get("format") == "kvmsim-variants")
+
+    failed = check_files(scenarios, scenario_files)
+    print(f"{len(scenario_files)} scenario files checked against the schema, {failed} errors")
+    variants_failed = check_files(variants, variants_files)
+    print(f"{len(variants_files)} kernel-state files checked against the variants schema, "
+          f"{variants_failed} errors")
+    self_failed = (self_check(scenarios, GPC_SCENARIO, REJECTED_SCENARIOS, "scenario")
+                   + self_check(variants, VARIANTS_FILE, REJECTED_VARIANTS, "kernel-state file"))
+    print(f"{len(REJECTED_SCENARIOS) + len(REJECTED_VARIANTS) + 2} schema self-checks, "
+          f"{self_failed} failed")
+    return 1 if failed or variants_failed or self_failed or not scenario_files \
+        or len(variants_files) < 2 else 0
 
 
 if __name__ == "__main__":
