@@ -4,7 +4,8 @@
 validates each against its schema in scenarios/output-schemas/, so that the
 published schemas and what kvmsim prints cannot drift apart unnoticed: every
 --json (sweep of one scenario and of several, a failing sweep, a PCT sweep,
-parameters, shards and their merge, bisect, equiv, explore, variants) and
+parameters, shards and their merge, bisect, equiv, explore, variants with
+their features and with a user's --variants-file, a diff of two variants) and
 the sweep --report file. Documents that break the schemas' rules are checked
 to be rejected.
 
@@ -77,8 +78,31 @@ def check_outputs(root, kvmsim, schemas, tmp):
     zap = str(sc / "83cdb56864-zap-restarts.json")               # has parameters
     docs = {}
 
-    docs["variants"] = schemas.check("variants --json", run(kvmsim, ["variants", "--json"], 0),
-                                     "kvmsim-variants")
+    schemas.check("variants --json", run(kvmsim, ["variants", "--json"], 0), "kvmsim-variants")
+    features = schemas.check("variants --features --json",
+                             run(kvmsim, ["variants", "--features", "--json"], 0), "kvmsim-variants")
+    if features and not all(v.get("features") for v in features["variants"]):
+        fail("variants --features --json: a state without its features")
+    docs["variants"] = features
+    diff = schemas.check("variants --diff",
+                         run(kvmsim, ["variants", "--diff", "v6.0", "v6.1", "--json"], 0),
+                         "kvmsim-variants-diff")
+    if features and diff:
+        # The diff is what --features says of the two, and not nothing.
+        at = {v["name"]: v["features"] for v in features["variants"]}
+        differing = {(n, at["v6.0"][n], at["v6.1"][n]) for n in at["v6.0"]
+                     if at["v6.0"][n] != at["v6.1"][n]}
+        if not differing or {(f["name"], f["a"], f["b"]) for f in diff["features"]} != differing:
+            fail(f"variants --diff v6.0 v6.1: {diff['features']}, not {sorted(differing)}")
+    docs["variants-diff"] = diff
+    example = root / "docs" / "examples" / "undo-ecbcf030b456.json"
+    user = schemas.check("variants --variants-file",
+                         run(kvmsim, ["variants", "--variants-file", str(example), "--json"], 0),
+                         "kvmsim-variants")
+    # The user's state comes last, the only one that names its base.
+    if user and [(v["name"], v.get("base")) for v in user["variants"] if "base" in v] != [
+            (user["variants"][-1]["name"], "v6.1")]:
+        fail(f"variants --variants-file: bases {[v.get('base') for v in user['variants']]}")
 
     one = schemas.check("sweep of one scenario",
                         run(kvmsim, ["sweep", mmio, "--seeds", "0..49", "--json"], 0),
@@ -213,7 +237,13 @@ REJECTED = {
         "the sweep's format": set_at(["format"], "kvmsim-sweep"),
         "a bad hash": set_at(["scenarios", 0, "sha256"], "0"),
     },
-    "variants": {"a bare list": lambda d: (d.clear(), d.update({"0": []}))},
+    "variants": {"a bare list": lambda d: (d.clear(), d.update({"0": []})),
+                 "proposed false": set_at(["variants", 0, "proposed"], False),
+                 "a feature without a value": set_at(["variants", 0, "features", "address_spaces"],
+                                                     None)},
+    "variants-diff": {"the features as an object": set_at(["features"], {"address_spaces": [1, 2]}),
+                      "a feature without its name": delete_at(["features", 0, "name"]),
+                      "a value that is a list": set_at(["features", 0, "b"], [True])},
     "bisect": {"an unknown change": set_at(["transitions", 0, "change"], "moves")},
     "equiv": {"three variants": set_at(["variants"], ["v3.16", "v3.17", "v4.19"])},
     "explore": {"a violation without its schedule": delete_at(["schedule"]),
