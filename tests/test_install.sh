@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # `meson install` into a temporary directory: exactly the binaries, the
-# scenarios with their schema and README, kvmsim(1) and the bash completion;
-# the man page renders without a groff warning and describes every command
+# scenarios with their schemas and README, the built-in kernel states (an
+# example for --variants-file), kvmsim(1) and the bash completion; the man
+# page renders without a groff warning and describes every command
 # `kvmsim --help` lists; the completion, sourced in bash, completes commands
 # and each command's options.
 # Usage: test_install.sh SOURCE_ROOT BUILD_DIR PREFIX BINDIR DATADIR MANDIR GROFF
@@ -23,12 +24,15 @@ echo "== installed files"
   echo "$prefix/$bindir/kvmsim-bench"
   echo "$prefix/$mandir/man1/kvmsim.1"
   echo "$prefix/$datadir/bash-completion/completions/kvmsim"
+  echo "$prefix/$datadir/kvmsim/kernel-states.json"
   (cd "$src/scenarios" && find . -type f | sed "s|^\./||") | sed "s|^|$prefix/$datadir/kvmsim/scenarios/|"
 } | sort >"$work/expected"
 diff -u "$work/expected" "$work/installed" || fail "installed files differ from the expected (above)"
 [ -f "$root/$datadir/kvmsim/scenarios/schema.json" ] || fail "no schema.json"
 [ -f "$root/$datadir/kvmsim/scenarios/README.md" ] || fail "no scenarios/README.md"
 [ -f "$root/$datadir/kvmsim/scenarios/output-schemas/kvmsim-sweep.schema.json" ] || fail "no output schemas"
+cmp "$src/model/variants/kernel-states.json" "$root/$datadir/kvmsim/kernel-states.json" ||
+  fail "the installed kernel-states.json is not model/variants/kernel-states.json"
 
 "$root/$bindir/kvmsim" --version | grep -q '^kvmsim ' || fail "the installed kvmsim does not run"
 
