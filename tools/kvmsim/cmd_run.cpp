@@ -20,11 +20,11 @@ int cmd_run(const RunArgs& args) {
   const sim::Trace trace =
       model::record_execution(scenario, model::find_variant(args.variant), *seed, kTool,
                               args.strategy.value_or(""));
+  // Written before anything is printed: `kvmsim run ... --trace F | head`
+  // must not lose F when the pipe closes.
+  if (args.trace) sim::write_trace(trace, *args.trace);
   print_execution(trace);
-  if (args.trace) {
-    sim::write_trace(trace, *args.trace);
-    fmt::print("\ntrace written to {}\n", *args.trace);
-  }
+  if (args.trace) fmt::print("\ntrace written to {}\n", *args.trace);
   return trace.violation ? 1 : 0;
 }
 
