@@ -21,6 +21,7 @@
 #include "model/harness/sweep.hpp"
 #include "model/variants/variants.hpp"
 #include "sim/trace/trace.hpp"
+#include "kernel_states.hpp"
 #include "test_util.hpp"
 
 using nlohmann::json;
@@ -92,11 +93,19 @@ TEST_CASE("cli: variants lists v3.16 before v3.17") {
 }
 
 TEST_CASE("cli: variants lists every kernel state in history order, with its commits") {
+  // The states and their commits as model/variants/kernel-states.json has
+  // them; the table pins the commits of the states it names.
   struct Expect {
     std::string name;
     std::vector<std::string> commits;
   };
-  const std::vector<Expect> history = {
+  std::vector<Expect> history;
+  for (const json& state : testutil::kernel_states()) {
+    Expect x{state.at("name").get<std::string>(), {}};
+    for (const json& c : state.at("commits")) x.commits.push_back(c.at("id").get<std::string>());
+    history.push_back(std::move(x));
+  }
+  const std::map<std::string, std::vector<std::string>> pinned = {
       {"v3.16", {"f8f559422b6c", "69c9ea93ea"}},
       {"v3.17", {"00f034a12f", "ee3d1570b586", "56f17dd3fbc4"}},
       {"v4.19", {"4bd518f1598d"}},
@@ -115,6 +124,15 @@ TEST_CASE("cli: variants lists every kernel state in history order, with its com
       {"v6.0", {"3dddf65b4f4c", "3ba2c95ea180", "93984f19e7bc", "58cd407ca4c6", "85165781c5d9"}},
       {"v6.1", {"52491a38b2c2", "ecbcf030b456", "8332f0ed4f18"}},
   };
+  size_t pinned_seen = 0;
+  for (const Expect& x : history)
+    if (const auto it = pinned.find(x.name); it != pinned.end()) {
+      CAPTURE(x.name);
+      ++pinned_seen;
+      CHECK(x.commits == it->second);
+    }
+  CHECK(pinned_seen == pinned.size());  // every state the table names exists
+
   testutil::TempDir dir;
 
   // Text: each name starts a line, after the previous one; its commit ids
