@@ -104,7 +104,8 @@ TEST_CASE("a CREATE publishes once and a DELETE twice; the generation steps per 
       case model::InProgressFlag::bit63: x.step = n; break;
     }
     x.as0 = v.initial_generation_base;
-    if (n == 2) x.as1 = v.initial_generation_base + static_cast<int64_t>(v.initial_generation_stride);
+    if (n == 2)
+      x.as1 = v.initial_generation_base + static_cast<int64_t>(v.initial_generation_stride);
     return x;
   };
   const std::map<std::string, Expect> pinned = {

@@ -34,7 +34,9 @@ ProcessResult kvmsim(const std::vector<std::string>& args, const testutil::TempD
   return testutil::run_process(argv, dir);
 }
 
-std::string undo_file() { return testutil::source_root() + "/docs/examples/undo-ecbcf030b456.json"; }
+std::string undo_file() {
+  return testutil::source_root() + "/docs/examples/undo-ecbcf030b456.json";
+}
 std::string pfncache_scenario() { return testutil::source_root() + "/" + kPfncacheScenarioRel; }
 
 // "a, b, c": how a failed comparison of two lists shows them.
@@ -382,17 +384,15 @@ TEST_CASE("a bad variants file is refused with its name and the JSON path") {
        "bit63"},
       {"address-spaces", on_v61("x", {{"address_spaces", 3}}).dump(),
        "/variants/0/features/address_spaces: expected 1..2"},
-      {"builtin-name",
-       variants_file(json::array({{{"name", "v6.1"}, {"base", "v6.0"}, {"features", json::object()}}}))
-           .dump(),
+      {"builtin-name", variants_file(json::array({{{"name", "v6.1"}, {"base", "v6.0"}}})).dump(),
        "/variants/0/name: state 'v6.1' is already defined"},
       {"no-base",
-       variants_file(json::array({{{"name", "x"}, {"version", "1"}, {"features", {{"address_spaces", 1}}}}}))
-           .dump(),
+       variants_file(json::array({{{"name", "x"}, {"features", {{"address_spaces", 1}}}}})).dump(),
        "/variants/0: a state without \"base\" sets every feature; missing: in_progress_flag, "},
       {"member",
        variants_file(json::array({{{"name", "x"}, {"base", "v6.1"}, {"colour", "red"}}})).dump(),
        "/variants/0/colour: unknown member"},
+      {"empty", variants_file(json::array()).dump(), "/variants: expected at least one state"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.name);
@@ -400,6 +400,12 @@ TEST_CASE("a bad variants file is refused with its name and the JSON path") {
     testutil::write_file(path, c.text);
     check_refused({"variants", "--variants-file", path}, path + ": " + c.message, dir);
   }
+  check_refused({"variants", "--variants-file", dir.file("missing.json")},
+                dir.file("missing.json") + ": cannot open file", dir);
+  // A file given twice defines its states twice.
+  check_refused({"variants", "--variants-file", undo_file(), "--variants-file", undo_file()},
+                undo_file() + ": /variants/0/name: state '" + kUndoState + "' is already defined",
+                dir);
   // The same checks guard every command that takes the option.
   const std::string bad = dir.file("address-spaces.json");
   check_refused({"run", pfncache_scenario(), "--variants-file", bad, "--variant", "v6.1", "--seed",
