@@ -306,8 +306,8 @@ TEST_CASE("a trace of a user's state or of an override replays without the file 
 }
 
 TEST_CASE("without ecbcf030b456's rules the pfncache scenario runs differently than at v6.1") {
-  // At v6.1 refresh and check of the not yet active cache fail; without the
-  // rules the execution takes other steps. Seeds 0..2: the user's state and
+  // From v6.1 check and refresh fail on an inactive cache (ecbcf030b456);
+  // without that rule the execution takes other steps. Seeds 0..2: the user's state and
   // the override agree at each; at least one differs from plain v6.1 (all do
   // when written: 198 steps at v6.1, 187 without).
   testutil::TempDir dir;
