@@ -330,12 +330,10 @@ TEST_CASE("without ecbcf030b456's rules the pfncache scenario runs differently t
   CHECK(differing >= 1);
 }
 
-// A state without "base" sets every feature; its trace must say what they
-// are, since replay has no file. Known bug when written: variant_definition
-// returns null for a state that derives from no built-in one, so the trace
-// records only the name and replay refuses it ("unknown variant").
-TEST_CASE("a trace of a user's state without a base replays without the file" *
-          doctest::should_fail()) {
+// A trace records a user's state as the built-in state it derives from and
+// the features that differ, so replay needs no file: a state of a file must
+// therefore extend one, even when it sets every feature.
+TEST_CASE("a user's state without a base is refused, even one that sets every feature") {
   testutil::TempDir dir;
   json features = json::object();  // every feature as v6.1 sets it
   for (const auto& s : testutil::kernel_states()) {
@@ -348,11 +346,10 @@ TEST_CASE("a trace of a user's state without a base replays without the file" *
                                                          {"version", "6.1"},
                                                          {"features", features}}}))
                                  .dump());
-  const std::string trace = dir.file("t.json");
-  run_pfncache({"--variants-file", file, "--variant", "whole"}, 1, trace, dir);
-  const ProcessResult r = kvmsim({"replay", trace}, dir);
-  CAPTURE(r.err);
-  CHECK(r.exit_code == 0);
+  check_refused({"variants", "--variants-file", file},
+                file + ": /variants/0: a state of a --variants-file names the state it extends in "
+                       "\"base\"",
+                dir);
 }
 
 // ---------------------------------------------------------------------------
@@ -388,7 +385,7 @@ TEST_CASE("a bad variants file is refused with its name and the JSON path") {
        "/variants/0/name: state 'v6.1' is already defined"},
       {"no-base",
        variants_file(json::array({{{"name", "x"}, {"features", {{"address_spaces", 1}}}}})).dump(),
-       "/variants/0: a state without \"base\" sets every feature; missing: in_progress_flag, "},
+       "/variants/0: a state of a --variants-file names the state it extends in \"base\""},
       {"member",
        variants_file(json::array({{{"name", "x"}, {"base", "v6.1"}, {"colour", "red"}}})).dump(),
        "/variants/0/colour: unknown member"},
