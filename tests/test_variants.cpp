@@ -235,7 +235,7 @@ TEST_CASE("a variants file adds its states after the built-in ones") {
   want.push_back(kUndoState);
   CHECK(joined(names) == joined(want));
   CHECK(listed.back().at("base") == "v6.1");
-  CHECK(listed.back().at("commits")[0].at("id") == "ecbcf030b456");
+  CHECK(listed.back().at("commits") == json::array());  // a patch of ours: no commit id
 
   // It differs from v6.1 in one feature only.
   const ProcessResult d = kvmsim(
