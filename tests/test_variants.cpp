@@ -333,6 +333,30 @@ TEST_CASE("without ecbcf030b456's rules the pfncache scenario runs differently t
 // A trace records a user's state as the built-in state it derives from and
 // the features that differ, so replay needs no file: a state of a file must
 // therefore extend one, even when it sets every feature.
+// A series under review is a state to run it by, and says that it is one.
+TEST_CASE("a proposed state is listed as proposed, not merged") {
+  testutil::TempDir dir;
+  const std::string file = dir.file("series.json");
+  json states = on_v61("v6.1+series-v3", {{"pfncache.khva_follows_offset", false}});
+  states["variants"][0]["proposed"] = true;
+  testutil::write_file(file, states.dump());
+  const ProcessResult text = kvmsim({"variants", "--variants-file", file}, dir);
+  CHECK(text.exit_code == 0);
+  // Its two lines come last: its row, then what it extends and that it is
+  // proposed.
+  const std::string last2 = text.out.substr(text.out.rfind("v6.1+series-v3 "));
+  const size_t newline = last2.find('\n');
+  CHECK(last2.substr(0, newline).ends_with(" 6.1     (no commits of its own)"));
+  const std::string second = last2.substr(newline + 1);
+  CHECK(second.substr(second.find_first_not_of(' ')) == "extends v6.1; proposed, not merged\n");
+  const ProcessResult j = kvmsim({"variants", "--variants-file", file, "--json"}, dir);
+  REQUIRE(j.exit_code == 0);
+  const json listed = json::parse(j.out).at("variants");
+  CHECK(listed.back().at("proposed") == true);
+  // The built-in states are merged ones: no "proposed" member at all.
+  for (size_t i = 0; i + 1 < listed.size(); ++i) CHECK_FALSE(listed[i].contains("proposed"));
+}
+
 TEST_CASE("a user's state without a base is refused, even one that sets every feature") {
   testutil::TempDir dir;
   json features = json::object();  // every feature as v6.1 sets it
