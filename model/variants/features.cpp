@@ -51,21 +51,13 @@ std::string one_of() {
   return fmt::format("one of {}", fmt::join(names, ", "));
 }
 
-// Reads and writes the field `member` of Variant, or of its Pfncache.
-template <typename T>
-T& field(Variant& v, T Variant::*member) {
+// The field `member` of a Variant (const or not), or of its Pfncache.
+template <typename V, typename T>
+auto& field(V& v, T Variant::*member) {
   return v.*member;
 }
-template <typename T>
-T& field(Variant& v, T Pfncache::*member) {
-  return v.pfncache.*member;
-}
-template <typename T>
-const T& field(const Variant& v, T Variant::*member) {
-  return v.*member;
-}
-template <typename T>
-const T& field(const Variant& v, T Pfncache::*member) {
+template <typename V, typename T>
+auto& field(V& v, T Pfncache::*member) {
   return v.pfncache.*member;
 }
 
