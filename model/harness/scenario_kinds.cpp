@@ -32,7 +32,7 @@ struct Kind {
 
 // In name order. Where each is raised: sim/ (the engine and its locks),
 // model/virt/kvm/oracles.cpp, model/virt/kvm/kvm_main.cpp, model/arch/x86/, model/include/linux/list.cpp,
-// model/mm/mm.cpp, model/pfncache*.cpp, sim/sync/rwlock.cpp (rwlock_init is
+// model/mm/, model/pfncache*.cpp, sim/sync/rwlock.cpp (rwlock_init is
 // only the cache's, before 52491a38b2c2).
 constexpr Kind kKinds[] = {
     {"deadlock", Needs::nothing},

@@ -1,52 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// Sources, re-expressed: mm/memory.c zap_page_range and mm/oom_kill.c
-// __oom_reap_task_mm call mmu_notifier_invalidate_range_start (the reaper
-// the _nonblock form) before they clear PTEs and _end after; migration
-// unmaps, checks that only the mapping holds the page, copies, remaps
-// (mm/migrate.c). get_user_pages takes a page reference under the pte lock.
+// include/linux/mm.h, mm_types.h and highmem.h: struct page, get_page/put_page,
+// kmap; and the oracles' view of host pages (revoke, access_host_page).
 #include "model/mm/mm.hpp"
-
-#include <vector>
 
 #include <fmt/format.h>
 
 #include "model/include/linux/kvm_host.hpp"
-#include "model/virt/kvm/mmu_notifier.hpp"
 #include "sim/check.hpp"
 
 namespace model {
 
-namespace {
-
-constexpr pfn_t kFirstPfn = 0x100;  // pfns the model hands out start here
-
-// Oracle: the primary MMU stops mapping `pfn` at `hva`; caches that still
-// use the pair from now on use a stale pfn.
 void revoke(kvm* kvm, hva_t hva, pfn_t pfn) { kvm->mm.revoked.insert({hva, pfn}); }
-
-// Clears the pte and drops the mapping's reference: zap_pte_range.
-void zap_pte(kvm* kvm, hva_t hva) {
-  mm_struct& mm = kvm->mm;
-  sim::Shared<pfn_t>& pte = *mm.ptes.at(hva);
-  mm.page_table_lock.lock("zap_pte_range");
-  const pfn_t pfn = pte.load("zap_pte_range");
-  if (pfn) {
-    pte.store(0, "zap_pte_range");
-    revoke(kvm, hva, pfn);
-  }
-  mm.page_table_lock.unlock("zap_pte_range");
-  if (pfn) put_page(mm.pfn_to_page(pfn));
-}
-
-void unmap_page(kvm* kvm, hva_t hva, bool may_block) {
-  const hva_t page = hva & PAGE_MASK;
-  const mmu_notifier_range range{page, page + PAGE_SIZE, may_block};
-  kvm_mmu_notifier_invalidate_range_start(kvm, range);
-  zap_pte(kvm, page);
-  kvm_mmu_notifier_invalidate_range_end(kvm, range);
-}
-
-}  // namespace
 
 std::string page::fmt_name(pfn_t p) { return fmt::format("page {:#x}", p); }
 
@@ -85,23 +49,6 @@ void put_page(struct page* page) {
   }
 }
 
-pfn_t hva_to_pfn(kvm* kvm, hva_t hva) {
-  mm_struct& mm = kvm->mm;
-  auto it = mm.ptes.find(hva & PAGE_MASK);
-  if (it == mm.ptes.end()) return KVM_PFN_ERR_FAULT;
-  // get_user_pages: follow_page_pte takes the reference under the pte lock.
-  mm.page_table_lock.lock("hva_to_pfn");
-  const pfn_t pfn = it->second->load("hva_to_pfn");
-  if (pfn) get_page(mm.pfn_to_page(pfn));
-  mm.page_table_lock.unlock("hva_to_pfn");
-  return pfn ? pfn : KVM_PFN_ERR_FAULT;
-}
-
-void kvm_release_pfn(kvm* kvm, pfn_t pfn) {
-  if (is_error_noslot_pfn(pfn)) return;
-  put_page(kvm->mm.pfn_to_page(pfn));
-}
-
 uint64_t kmap(pfn_t pfn) { return pfn << PAGE_SHIFT; }
 
 void access_host_page(kvm* kvm, hva_t uhva, uint64_t khva_or_pa, bool write, const char* who) {
@@ -123,61 +70,6 @@ void access_host_page(kvm* kvm, hva_t uhva, uint64_t khva_or_pa, bool write, con
               fmt::format("{} {} pfn {:#x} for hva {:#x}, which the primary MMU no longer maps "
                           "there (invalidate_range_start for it has returned)",
                           who, write ? "writes" : "reads", pfn, uhva & PAGE_MASK));
-}
-
-void munmap_page(kvm* kvm, hva_t hva) {
-  sim::Execution::current().note("munmap", "munmap({:#x}, PAGE_SIZE)", hva & PAGE_MASK);
-  unmap_page(kvm, hva, true);
-}
-
-void oom_reap_page(kvm* kvm, hva_t hva) {
-  sim::Execution::current().note("__oom_reap_task_mm", "OOM reaper unmaps {:#x}",
-                                 hva & PAGE_MASK);
-  unmap_page(kvm, hva, false);
-}
-
-void migrate_page(kvm* kvm, hva_t hva) {
-  sim::Execution& ex = sim::Execution::current();
-  mm_struct& mm = kvm->mm;
-  const hva_t a = hva & PAGE_MASK;
-  const mmu_notifier_range range{a, a + PAGE_SIZE, true};
-  ex.note("migrate_pages", "migrate the page at {:#x}", a);
-  kvm_mmu_notifier_invalidate_range_start(kvm, range);
-  sim::Shared<pfn_t>& pte = *mm.ptes.at(a);
-  mm.page_table_lock.lock("migrate_pages");
-  const pfn_t old = pte.load("migrate_pages");
-  struct page* page = old ? mm.pfn_to_page(old) : nullptr;
-  // The mapping's reference is the only one expected.
-  if (page && page->_refcount.load("folio_migrate_mapping") == 1) {
-    struct page* copy = mm.alloc_page();
-    copy->data.init(page->data.peek());
-    pte.store(copy->pfn, "remove_migration_ptes");
-    revoke(kvm, a, old);
-    mm.page_table_lock.unlock("migrate_pages");
-    put_page(page);
-  } else {
-    mm.page_table_lock.unlock("migrate_pages");
-    ex.note("migrate_pages", "-EAGAIN: the page has extra references (pinned)");
-  }
-  kvm_mmu_notifier_invalidate_range_end(kvm, range);
-}
-
-void exit_mmap_and_check_leaks(kvm* kvm) {
-  // After the last modeled thread: nothing runs concurrently, so exit_mmap
-  // is applied without scheduling points (each mapped page loses the
-  // mapping's reference) and every page must then be free.
-  mm_struct& mm = kvm->mm;
-  std::vector<bool> mapped(mm.pages.size(), false);  // by pfn - kFirstPfn
-  for (const auto& [hva, pte] : mm.ptes)
-    if (const pfn_t pfn = pte->peek()) mapped[pfn - kFirstPfn] = true;
-  for (const auto& p : mm.pages) {
-    const int left = p->_refcount.peek() - (mapped[p->pfn - kFirstPfn] ? 1 : 0);
-    if (left > 0)
-      sim::fail("page-ref-leak",
-                fmt::format("pfn {:#x} still has {} reference(s) after the VM is destroyed and "
-                            "the VMM's mappings are gone",
-                            p->pfn, left));
-  }
 }
 
 }  // namespace model

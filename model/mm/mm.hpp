@@ -3,7 +3,9 @@
 // the VMM's userspace mapping (hva -> pfn page table entries), struct page
 // reference counts, kernel mappings of pages, and the mm events that change
 // a mapping (munmap, page migration, the OOM reaper), each bracketed by MMU
-// notifier invalidate_range_start/end the way mm/ calls them.
+// notifier invalidate_range_start/end the way mm/ calls them. Each is
+// defined in the file named after the kernel's: mm.cpp (struct page,
+// get_page/put_page, kmap), memory.cpp, mmap.cpp, oom_kill.cpp, migrate.cpp.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +25,8 @@ using hva_t = uint64_t;
 using pfn_t = uint64_t;
 
 struct kvm;
+
+inline constexpr pfn_t kFirstPfn = 0x100;  // pfns the model hands out start here
 
 // struct page: a host page frame. Freed when its reference count drops to 0.
 struct page : sim::Object {
@@ -67,13 +71,6 @@ inline bool is_error_noslot_pfn(pfn_t pfn) { return pfn >= KVM_PFN_ERR_FAULT; }
 void get_page(struct page* page);
 void put_page(struct page* page);
 
-// hva_to_pfn (virt/kvm/kvm_main.c) through get_user_pages: the pfn mapped at
-// `hva` with a reference taken for the caller, or KVM_PFN_ERR_FAULT when
-// nothing is mapped there (the VMA is gone).
-pfn_t hva_to_pfn(kvm* kvm, hva_t hva);
-// kvm_release_pfn_clean / kvm_release_pfn(pfn, dirty): put_page.
-void kvm_release_pfn(kvm* kvm, pfn_t pfn);
-
 // kmap of a lowmem page is its linear-map address; kunmap does nothing. A
 // khva is modeled as pfn << PAGE_SHIFT | offset, so NULL is 0.
 uint64_t kmap(pfn_t pfn);
@@ -83,6 +80,14 @@ uint64_t kmap(pfn_t pfn);
 // a freed page (`use-after-free-page`), a pfn the primary MMU no longer maps
 // at uhva after invalidate_range_start returned (`stale-pfn`).
 void access_host_page(kvm* kvm, hva_t uhva, uint64_t khva_or_pa, bool write, const char* who);
+
+// Oracle: the primary MMU stops mapping `pfn` at `hva`; caches that still
+// use the pair from now on use a stale pfn.
+void revoke(kvm* kvm, hva_t hva, pfn_t pfn);
+
+// zap_page_range for the page at `hva`, between invalidate_range_start and
+// _end (may_block false: the OOM reaper's _nonblock form).
+void unmap_page(kvm* kvm, hva_t hva, bool may_block);
 
 // The mm events. Each calls the MMU notifier around its page-table change.
 // munmap of one page: the pte is cleared and the mapping's reference put.

@@ -249,10 +249,27 @@ static bool gfn_to_hva(const kvm_memory_slot* slot, gfn_t gfn, hva_t* hva) {
   return true;
 }
 
+pfn_t hva_to_pfn(kvm* kvm, hva_t hva) {
+  mm_struct& mm = kvm->mm;
+  auto it = mm.ptes.find(hva & PAGE_MASK);
+  if (it == mm.ptes.end()) return KVM_PFN_ERR_FAULT;
+  // get_user_pages: follow_page_pte takes the reference under the pte lock.
+  mm.page_table_lock.lock("hva_to_pfn");
+  const pfn_t pfn = it->second->load("hva_to_pfn");
+  if (pfn) get_page(mm.pfn_to_page(pfn));
+  mm.page_table_lock.unlock("hva_to_pfn");
+  return pfn ? pfn : KVM_PFN_ERR_FAULT;
+}
+
 pfn_t gfn_to_pfn(kvm_vcpu* vcpu, gfn_t gfn) {
   hva_t hva = 0;
   if (!gfn_to_hva(kvm_vcpu_gfn_to_memslot(vcpu, gfn), gfn, &hva)) return KVM_PFN_NOSLOT;
   return hva >> PAGE_SHIFT;  // host memory: one pfn per userspace page
+}
+
+void kvm_release_pfn(kvm* kvm, pfn_t pfn) {
+  if (is_error_noslot_pfn(pfn)) return;
+  put_page(kvm->mm.pfn_to_page(pfn));
 }
 
 int kvm_read_guest(kvm_vcpu* vcpu, gpa_t gpa) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// virt/kvm/kvm_main.c: memslots, their generation, and guest memory lookups.
+// virt/kvm/kvm_main.c: memslots, their generation, guest memory lookups, and
+// the host pages behind them (hva_to_pfn, kvm_release_pfn).
 #pragma once
 
 #include <optional>
@@ -30,6 +31,13 @@ const kvm_memory_slot* search_memslots(const struct kvm_memslots* slots, gfn_t g
 // address space made the vCPU irrelevant).
 const kvm_memory_slot* kvm_vcpu_gfn_to_memslot(kvm_vcpu* vcpu, gfn_t gfn,
                                                const char* caller = __builtin_FUNCTION());
+
+// hva_to_pfn through get_user_pages: the pfn mapped at `hva` with a
+// reference taken for the caller, or KVM_PFN_ERR_FAULT when nothing is
+// mapped there (the VMA is gone).
+pfn_t hva_to_pfn(kvm* kvm, hva_t hva);
+// kvm_release_pfn_clean / kvm_release_pfn(pfn, dirty): put_page.
+void kvm_release_pfn(kvm* kvm, pfn_t pfn);
 
 inline constexpr pfn_t KVM_PFN_NOSLOT = ~0ULL;
 inline bool is_noslot_pfn(pfn_t pfn) { return pfn == KVM_PFN_NOSLOT; }
