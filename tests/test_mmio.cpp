@@ -31,6 +31,7 @@
 #include "model/harness/simulation.hpp"
 #include "model/variants/variants.hpp"
 #include "model/arch/x86/kvm/mmu.hpp"
+#include "model/arch/x86/kvm/mmu/spte.hpp"
 #include "sim/runtime/execution.hpp"
 #include "sim/strategy/random_strategy.hpp"
 #include "test_util.hpp"

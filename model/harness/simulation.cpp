@@ -14,6 +14,7 @@
 #include "model/arch/x86/kvm/mmu.hpp"
 #include "model/arch/x86/kvm/mmu/mmu_lockless.hpp"
 #include "model/arch/x86/kvm/mmu/mmu_zap.hpp"
+#include "model/arch/x86/kvm/mmu/spte.hpp"
 #include "model/arch/x86/kvm/x86.hpp"
 #include "sim/json_input.hpp"
 #include "sim/strategy/replay_strategy.hpp"

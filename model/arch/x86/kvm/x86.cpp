@@ -7,7 +7,7 @@
 #include "model/virt/kvm/oracles.hpp"
 #include "model/arch/x86/kvm/mmu.hpp"
 #include "model/arch/x86/kvm/mmu/mmu_zap.hpp"
-#include "model/arch/x86/kvm/mmu/mmu_zap.hpp"
+#include "model/arch/x86/kvm/mmu/spte.hpp"
 #include "model/arch/x86/kvm/vmx/vmx.hpp"
 
 namespace model {
