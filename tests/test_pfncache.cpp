@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // The gfn_to_pfn_cache (model/virt/kvm/pfncache.cpp) and the MMU notifier side it
-// depends on (model/virt/kvm/mmu_notifier.cpp, model/mm/mm.cpp), at the four modeled
+// depends on (model/virt/kvm/mmu_notifier.cpp, model/mm/), at the four modeled
 // kernel states: notifier counters and mmu_notifier_retry_hva computed by
 // hand, page reference counts through refresh, unmap and destroy, the
 // refresh loop's spin against an invalidation that never ends, and the
