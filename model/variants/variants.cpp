@@ -12,7 +12,7 @@
 
 namespace model {
 
-// model/variants/kernel-states.json, built into kvmsim (embed_json).
+// model/variants/kernel-states.json, built into kvmsim by tools/embed.
 extern const char kKernelStatesJson[];
 
 namespace {
