@@ -455,3 +455,39 @@ TEST_CASE("kvmsim replay --continue: PCT, a trace that does not diverge, bad spe
     }
   }
 }
+
+// The hash covers what the execution did; the rest of what defines the run
+// is checked by the replay: the step bound against the embedded scenario,
+// and the seed, which must choose the recorded schedule again.
+TEST_CASE("kvmsim replay: an edited seed or step bound is a mismatch; a searched trace says what "
+          "it did not check") {
+  testutil::TempDir dir;
+  const json stored = json::parse(testutil::read_file(testutil::trace_path()));
+  const auto edited = [&](const char* field, const json& value) {
+    json t = stored;
+    t[field] = value;
+    const std::string path = dir.file(std::string(field) + ".json");
+    testutil::write_file(path, t.dump());
+    return kvmsim({"replay", path}, dir);
+  };
+  const ProcessResult seed = edited("seed", stored.at("seed").get<uint64_t>() + 5);
+  CHECK(seed.exit_code == 1);
+  CHECK(contains(seed.out, "replay MISMATCH: seed " +
+                               std::to_string(stored.at("seed").get<uint64_t>() + 5) +
+                               " under random runs another execution"));
+  const ProcessResult bound = edited("step_bound", 7);
+  CHECK(bound.exit_code == 1);
+  CHECK(contains(bound.out, "replay MISMATCH: step_bound is 7, but the embedded scenario's is"));
+  // As stored, it matches, and nothing is left unchecked.
+  const ProcessResult plain = kvmsim({"replay", testutil::trace_path()}, dir);
+  CHECK(contains(plain.out, "replay matches the recording"));
+  CHECK_FALSE(contains(plain.out, "not checked"));
+
+  // explore's trace: the search chose the schedule, so the seed says nothing.
+  const std::string found = dir.file("found.json");
+  kvmsim({"explore", testutil::scenario_path(), "--variant", "v3.16", "-k", "1", "--trace", found},
+         dir);
+  const ProcessResult searched = kvmsim({"replay", found}, dir);
+  CHECK(contains(searched.out, "replay matches the recording"));
+  CHECK(contains(searched.out, "(seed 0 not checked: the schedule comes from explore:1)\n"));
+}

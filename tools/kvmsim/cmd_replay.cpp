@@ -55,6 +55,32 @@ void print_divergence(const sim::Divergence& d, const sim::Trace& recorded,
     fmt::print("  the {} decisions before it followed {}\n", d.decision, what);
 }
 
+// What else the trace says defines its run, beyond the schedule and events
+// the replay checked: the step bound (the embedded scenario's), and for a
+// strategy a seed drives, that the seed chooses the recorded schedule again.
+// The mismatch, or "" (then `unchecked` says what could not be checked).
+std::string check_recorded_run(const sim::Trace& recorded, const model::Scenario& scenario,
+                               const model::Variant& variant, std::string& unchecked) {
+  if (recorded.step_bound != scenario.exploration.step_bound)
+    return fmt::format("step_bound is {}, but the embedded scenario's is {}", recorded.step_bound,
+                       scenario.exploration.step_bound);
+  sim::Trace again;
+  try {
+    again = model::record_execution(scenario, variant, recorded.seed, kTool, recorded.strategy);
+  } catch (const std::invalid_argument&) {
+    // explore:K, minimized: the search chose the schedule, not a seed.
+    unchecked = fmt::format("seed {} not checked: the schedule comes from {}", recorded.seed,
+                            recorded.strategy);
+    return "";
+  }
+  // The schedule is what the seed chooses; the replay checked the rest.
+  if (again.schedule != recorded.schedule)
+    return fmt::format("seed {} under {} runs another execution (trace hash {}), not the recorded "
+                       "one: the trace's seed or strategy was edited",
+                       recorded.seed, recorded.strategy, again.hash());
+  return "";
+}
+
 }  // namespace
 
 int cmd_replay(const ReplayArgs& args) {
@@ -95,8 +121,15 @@ int cmd_replay(const ReplayArgs& args) {
     fmt::print("\nreplay MISMATCH: {}", sim::describe(*difference, "recorded", "replayed"));
     return 1;
   }
+  std::string unchecked;
+  if (const std::string wrong = check_recorded_run(recorded, scenario, *variant, unchecked);
+      !wrong.empty()) {
+    fmt::print("\nreplay MISMATCH: {}\n", wrong);
+    return 1;
+  }
   fmt::print("\nreplay matches the recording: {} events, trace hash {}\n", now.events.size(),
              now.hash());
+  if (!unchecked.empty()) fmt::print("({})\n", unchecked);
   return now.violation ? 1 : 0;
 }
 
