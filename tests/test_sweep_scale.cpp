@@ -305,8 +305,13 @@ TEST_CASE("a shard's report and text say what it covered") {
   CHECK(v.at("executions") == 3);
   CHECK(j.at("scenarios").at(0).at("seeds") == json::array({0, 9}));
 
-  // Merged alone, a shard's report is judged against its own shard.
-  CHECK(kvmsim({"merge", dir.file("r.json")}, dir).exit_code == 0);
+  // Merged alone, a shard's report lacks the other shards: a merge is judged
+  // against the whole range.
+  const ProcessResult alone = kvmsim({"merge", dir.file("r.json")}, dir);
+  CHECK(alone.exit_code == 1);
+  CHECK(contains(alone.out, "seeds 2..4 (3 executions, random); MISSING: seeds 0..1, 5..9"));
+  CHECK(contains(alone.out, "INCOMPLETE: 3 of 10 executions (see MISSING above)"));
+  CHECK_FALSE(contains(alone.out, "as expected"));
   SUBCASE("two shards of four cover 0..4, not 5..9") {
     const ProcessResult s1 = kvmsim({"sweep", testutil::scenario_path(), "--seeds", "0..9",
                                      "--variant", "v3.17", "--shard", "1/4", "--report",

@@ -10,6 +10,10 @@ namespace kvmsim {
 
 int cmd_merge(const MergeArgs& args) {
   SweepReport merged = read_report(args.reports.at(0));
+  // A merge is judged against the whole seed range of each scenario, not
+  // the shard of one report: a shard no report covered is MISSING, and the
+  // merge INCOMPLETE.
+  merged.shard.reset();
   for (size_t i = 1; i < args.reports.size(); ++i)
     merge_reports(merged, read_report(args.reports[i]), args.reports[i]);
   const OutputFormat format = args.json     ? OutputFormat::json

@@ -615,7 +615,6 @@ void merge_reports(SweepReport& report, const SweepReport& other, const std::str
     }
   }
   report.partial = report.partial || other.partial;
-  if (report.shard != other.shard) report.shard.reset();
 }
 
 SweepPrinter::SweepPrinter(OutputFormat format, const std::vector<std::string>& param_specs,
