@@ -368,13 +368,13 @@ TEST_CASE("merge refuses reports that do not fit, naming the file and JSON path"
   }
   SUBCASE("a report of another format version") {
     json j = json::parse(testutil::read_file(s2));
-    j["version"] = 3;
+    j["version"] = 4;
     const std::string later = dir.file("later.json");
     testutil::write_file(later, j.dump());
     ProcessResult r = kvmsim({"merge", s1, later}, dir);
     CHECK(r.exit_code == 2);
-    CHECK(contains(r.err, later + ": /version: format version 3 is not the one this kvmsim "
-                                  "reads (2)"));
+    CHECK(contains(r.err, later + ": /version: format version 4 is not the one this kvmsim "
+                                  "reads (3)"));
     // Version 1 named itself with a member of its own.
     j.erase("format");
     j.erase("version");

@@ -14,6 +14,7 @@
 #include "model/harness/simulation.hpp"
 #include "model/variants/variants.hpp"
 #include "sim/strategy/strategy.hpp"
+#include "sim/trace/trace_diff.hpp"
 
 namespace model {
 
@@ -82,15 +83,23 @@ SweepResult empty_result(const Scenario& scenario, const Expectation& expectatio
 Nondeterminism record_both(Simulation& simulation, const Scenario& scenario,
                            const Variant& variant, sim::Strategy& again, uint64_t seed,
                            const std::string& first_hash, const std::string& second_hash) {
-  Nondeterminism n{seed, first_hash, second_hash, {}, {}};
   simulation.set_hash_only(false);
   simulation.run(seed);
-  n.first = simulation.trace(seed, "");
+  const sim::Trace first = simulation.trace(seed, "");
   simulation.set_hash_only(true);
   Simulation fresh(scenario, variant, again, true);
   fresh.run(seed);
-  n.second = fresh.trace(seed, "");
-  return n;
+  const sim::Trace second = fresh.trace(seed, "");
+  std::string parting;
+  if (const auto d = sim::first_difference(first, second))
+    parting = sim::describe(*d, "first run", "second run");
+  else if (first.hash() == second.hash())
+    parting = fmt::format("  (run again recorded, the seed ran the same way twice; the check's "
+                          "trace hashes were {} and {})\n",
+                          first_hash, second_hash);
+  else
+    parting = "  (the traces differ only in what their hashes cover)\n";
+  return {seed, first_hash, second_hash, std::move(parting)};
 }
 
 // One job: the seeds of `chunk` in order on this OS thread, with its own

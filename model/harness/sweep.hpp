@@ -47,11 +47,13 @@ struct MetricRange {
 };
 
 // A seed that ran two different ways (the determinism check): the trace
-// hashes the check compared, and both runs again, recorded.
+// hashes the check compared, and where both runs, recorded again, part, as
+// text. Text, not the traces: a sweep report keeps it, and an interrupted
+// sweep resumed, or shards merged, still say it.
 struct Nondeterminism {
   uint64_t seed = 0;
   std::string first_hash, second_hash;
-  sim::Trace first, second;
+  std::string parting;  // lines, each ending in '\n'
 };
 
 struct SweepResult {

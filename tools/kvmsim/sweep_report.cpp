@@ -19,7 +19,6 @@
 #include "sim/strategy/pct_coverage.hpp"
 #include "sim/strategy/pct_strategy.hpp"
 #include "sim/trace/trace.hpp"
-#include "sim/trace/trace_diff.hpp"
 
 namespace kvmsim {
 
@@ -31,9 +30,10 @@ using nlohmann::json;
 constexpr const char* kSweepFormat = "kvmsim-sweep";
 constexpr int kSweepVersion = 1;
 // The report (kvmsim-sweep-report.schema.json). Version 1 named itself with
-// a member "kvmsim_sweep_report": 1, and had no wall times.
+// a member "kvmsim_sweep_report": 1, and had no wall times; version 2 kept
+// of a nondeterministic seed only its number.
 constexpr const char* kReportFormat = "kvmsim-sweep-report";
-constexpr int kReportVersion = 2;
+constexpr int kReportVersion = 3;
 
 // --- JSON --------------------------------------------------------------------
 
@@ -188,9 +188,21 @@ model::SweepResult read_result(const sim::JsonIn& in) {
   r.strategy = in.at("strategy").str();
   if (!in.raw().at("determinism").is_null()) {
     const sim::JsonIn d = in.at("determinism");
-    d.expect_object({"seeds_run_twice", "mismatches", "first_mismatch_seed"});
+    d.expect_object({"seeds_run_twice", "mismatches", "first_mismatch_seed", "first_mismatch"});
     r.determinism_checked = d.at("seeds_run_twice").u64();
     r.nondeterministic = d.at("mismatches").u64();
+    if (d.at("first_mismatch_seed").raw().is_null() != (r.nondeterministic == 0))
+      d.at("first_mismatch_seed").error("is null exactly when \"mismatches\" is 0");
+    if (d.at("first_mismatch").raw().is_null() != (r.nondeterministic == 0))
+      d.at("first_mismatch").error("is null exactly when \"mismatches\" is 0");
+    if (r.nondeterministic) {
+      const sim::JsonIn m = d.at("first_mismatch");
+      m.expect_object({"first_hash", "second_hash", "parting"});
+      r.first_nondeterministic = model::Nondeterminism{d.at("first_mismatch_seed").u64(),
+                                                       m.at("first_hash").str(),
+                                                       m.at("second_hash").str(),
+                                                       m.at("parting").str()};
+    }
   }
   return r;
 }
@@ -309,16 +321,8 @@ void print_growth(const std::vector<model::ParamValues>& grid, const std::vector
 // A seed the determinism check saw run two ways, and where the runs part.
 void print_nondeterminism(std::FILE* out, const model::SweepResult& r) {
   const model::Nondeterminism& n = *r.first_nondeterministic;
-  fmt::print(out, "NONDETERMINISTIC: {} seed {} ran two different ways ({} seed(s) in all)\n",
-             r.variant, n.seed, r.nondeterministic);
-  if (const auto d = sim::first_difference(n.first, n.second))
-    fmt::print(out, "{}", sim::describe(*d, "first run", "second run"));
-  else if (n.first.hash() == n.second.hash())
-    fmt::print(out, "  (run again recorded, the seed ran the same way twice; the check's trace "
-                    "hashes were {} and {})\n",
-               n.first_hash, n.second_hash);
-  else
-    fmt::print(out, "  (the traces differ only in what their hashes cover)\n");
+  fmt::print(out, "NONDETERMINISTIC: {} seed {} ran two different ways ({} seed(s) in all)\n{}",
+             r.variant, n.seed, r.nondeterministic, n.parting);
 }
 
 // Must-kinds a sweep did not see where the scenario does not promise them:
@@ -444,6 +448,13 @@ nlohmann::ordered_json report_json(const SweepReport& report) {
       row["strategy"] = r.strategy;
       const auto seconds = s.wall_seconds.find(r.variant);
       row["wall_seconds"] = seconds == s.wall_seconds.end() ? 0.0 : seconds->second;
+      // Where the first nondeterministic seed's runs part: what a resumed
+      // or merged sweep prints of it (the check does not run it again).
+      if (const auto& n = r.first_nondeterministic)
+        row["determinism"]["first_mismatch"] = {
+            {"first_hash", n->first_hash}, {"second_hash", n->second_hash}, {"parting", n->parting}};
+      else if (r.determinism_checked)
+        row["determinism"]["first_mismatch"] = nullptr;
       variants.push_back(std::move(row));
     }
     scenarios.push_back({{"scenario", s.scenario.name},

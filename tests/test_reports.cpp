@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// What reports keep and say: a merge judged against the whole seed range,
+// the determinism check carried by the sweep report through merge and
+// --resume, the report directory, and what run and explore print.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "test_util.hpp"
+
+namespace {
+
+using nlohmann::json;
+using testutil::contains;
+using testutil::ProcessResult;
+using testutil::TempDir;
+
+ProcessResult kvmsim(std::vector<std::string> args, const TempDir& dir) {
+  args.insert(args.begin(), testutil::kvmsim_bin());
+  return testutil::run_process(args, dir);
+}
+
+// Sweeps seeds 0..9 of the MMIO scenario at v3.17 with --check-determinism
+// into `report`, with `extra` options.
+void sweep_checked(const TempDir& dir, const std::string& report, std::vector<std::string> extra) {
+  std::vector<std::string> args = {"sweep", testutil::scenario_path(), "--seeds", "0..9",
+                                   "--variant", "v3.17", "--check-determinism", "--report", report};
+  args.insert(args.end(), extra.begin(), extra.end());
+  const ProcessResult r = kvmsim(args, dir);
+  REQUIRE(r.exit_code == 0);
+}
+
+}  // namespace
+
+TEST_CASE("a determinism mismatch is kept by the report through merge and --resume") {
+  TempDir dir;
+  const std::string s1 = dir.file("s1.json"), s2 = dir.file("s2.json");
+  sweep_checked(dir, s1, {"--shard", "1/2"});
+  sweep_checked(dir, s2, {"--shard", "2/2"});
+  json j = json::parse(testutil::read_file(s1));
+  json& d = j["scenarios"][0]["variants"][0]["determinism"];
+  REQUIRE(d.at("seeds_run_twice") == 5);
+  REQUIRE(d.at("first_mismatch").is_null());
+  // Real scenarios run the same way twice: a mismatch found before, as
+  // the check would have written it.
+  const std::string parting =
+      "first difference at event 7 (step 5):\n  first run: a\n  second run: b\n";
+  d["mismatches"] = 1;
+  d["first_mismatch_seed"] = 3;
+  d["first_mismatch"] = {{"first_hash", "aa"}, {"second_hash", "bb"}, {"parting", parting}};
+  const std::string found = dir.file("found.json");
+  testutil::write_file(found, j.dump(1));
+  const std::string nondeterministic =
+      "NONDETERMINISTIC: v3.17 seed 3 ran two different ways (1 seed(s) in all)\n" + parting;
+
+  SUBCASE("merge") {
+    const ProcessResult r =
+        kvmsim({"merge", found, s2, "--report", dir.file("merged.json")}, dir);
+    CHECK(r.exit_code == 1);
+    CHECK(contains(r.out, nondeterministic));
+    CHECK(contains(r.out, "determinism: 10 seeds run twice, 1 mismatch (NONDETERMINISTIC above)"));
+    CHECK(contains(r.out, "FAILED: ee3d1570b586-mmio-cache-generation at v3.17"));
+    const json merged = json::parse(testutil::read_file(dir.file("merged.json")));
+    const json& m = merged["scenarios"][0]["variants"][0]["determinism"];
+    CHECK(m.at("first_mismatch_seed") == 3);
+    CHECK(m.at("first_mismatch").at("parting") == parting);
+    const json out = json::parse(kvmsim({"merge", found, s2, "--json"}, dir).out);
+    CHECK(out["scenarios"][0]["variants"][0]["determinism"]["first_mismatch_seed"] == 3);
+  }
+  SUBCASE("--resume of an interrupted sweep") {
+    // As an interrupted unsharded sweep leaves it: seeds 0..4 of 0..9.
+    j["shard"] = nullptr;
+    j["partial"] = true;
+    testutil::write_file(found, j.dump(1));
+    const std::string resumed = dir.file("resumed.json");
+    const ProcessResult r =
+        kvmsim({"sweep", testutil::scenario_path(), "--seeds", "0..9", "--variant", "v3.17",
+                "--check-determinism", "--resume", found, "--report", resumed},
+               dir);
+    CHECK(r.exit_code == 1);
+    CHECK(contains(r.out, nondeterministic));
+    CHECK(contains(r.out, "determinism: 10 seeds run twice, 1 mismatch (NONDETERMINISTIC above)"));
+    const json after = json::parse(testutil::read_file(resumed));
+    CHECK(after["partial"] == false);
+    CHECK(after["scenarios"][0]["variants"][0]["determinism"]["first_mismatch"]["first_hash"] ==
+          "aa");
+  }
+  SUBCASE("a mismatch without where its runs part is bad input") {
+    d["first_mismatch"] = nullptr;
+    testutil::write_file(found, j.dump(1));
+    const ProcessResult r = kvmsim({"merge", found, s2}, dir);
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.err, found + ": /scenarios/0/variants/0/determinism/first_mismatch: is null "
+                                  "exactly when \"mismatches\" is 0"));
+  }
+}
