@@ -95,3 +95,33 @@ TEST_CASE("a determinism mismatch is kept by the report through merge and --resu
                                   "exactly when \"mismatches\" is 0"));
   }
 }
+
+TEST_CASE("an HTML report reproduces a searched-for trace by its replay, a PCT one by run") {
+  TempDir dir;
+  SUBCASE("minimized: the replay of the minimized trace, no run of the original seed") {
+    const std::string min = dir.file("min.json");
+    REQUIRE(kvmsim({"minimize", testutil::trace_path(), "-o", min}, dir).exit_code == 0);
+    const ProcessResult r = kvmsim({"render", min, "--format", "html"}, dir);
+    REQUIRE(r.exit_code == 0);
+    CHECK(contains(r.out, "<h2>Reproduce</h2>\n<pre>kvmsim replay " + min + "\n"));
+    CHECK(contains(r.out, "-o trace.perfetto.json</pre>"));
+    CHECK_FALSE(contains(r.out, "kvmsim run"));
+  }
+  SUBCASE("a sweep under PCT: the report's trace and run line are PCT's") {
+    const std::string rd = dir.file("rd");
+    const ProcessResult r =
+        kvmsim({"sweep", testutil::scenario_path(), "--variant", "v3.16", "--seeds", "0..20",
+                "--strategy", "pct:3", "--report-dir", rd},
+               dir);
+    REQUIRE(r.exit_code == 0);
+    // pct:3 calibrates K = 38 on this scenario; seed 11 is its first failure.
+    REQUIRE(contains(r.out, "--variant v3.16 --seed 11 --strategy pct:3:38"));
+    const std::string stem = rd + "/ee3d1570b586-mmio-cache-generation-v3.16-1";
+    const json trace = json::parse(testutil::read_file(stem + ".json"));
+    CHECK(trace.at("strategy") == "pct:3:38");
+    CHECK(trace.at("seed") == 11);
+    CHECK(trace.at("verdict").at("kind") == "stale-mmio");
+    CHECK(contains(testutil::read_file(stem + ".html"),
+                   "--variant v3.16 --seed 11 --strategy pct:3:38</pre>"));
+  }
+}

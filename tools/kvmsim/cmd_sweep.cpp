@@ -144,7 +144,7 @@ int cmd_sweep(const SweepArgs& args) {
       model::merge(r, model::sweep_seeds(s.scenario, e, to_run(s, r, report.shard), options), e);
       s.wall_seconds[r.variant] +=
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (report_dir) report_dir->add(s.scenario, r.variant, r.failing_seeds);
+      if (report_dir) report_dir->add(s.scenario, r);
       if (args.traces && r.first_failing_seed)
         s.traces[r.variant] = write_first_failure(s.scenario, r, *args.traces);
     }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "html_report.hpp"
 
+#include <optional>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
+#include "sim/strategy/pct_strategy.hpp"
 #include "sim/trace/dot.hpp"
 #include "sim/trace/focus.hpp"
 #include "sim/trace/html_escape.hpp"
@@ -31,6 +33,19 @@ pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 13px; line
 .graph svg { max-width: 100%; height: auto; }
 )";
 
+// The `kvmsim run` command line that runs the trace's execution again, or
+// nullopt: only a seeded strategy (random, PCT with its K) makes the same
+// execution from the seed; a schedule a search found (minimize, explore)
+// comes back only by replaying the trace.
+std::optional<std::string> run_command(const sim::Trace& t) {
+  const auto pct = sim::parse_pct_spec(t.strategy);
+  if (t.strategy != "random" && !(pct && pct->steps)) return std::nullopt;
+  const nlohmann::json exploration = t.scenario.value("exploration", nlohmann::json::object());
+  const bool own = t.strategy == exploration.value("strategy", std::string("random"));
+  return fmt::format("kvmsim run {} --variant {} --seed {}{}", t.scenario_path, t.variant, t.seed,
+                     own ? "" : " --strategy " + t.strategy);
+}
+
 }  // namespace
 
 std::string html_report(const sim::Trace& t, const std::string& trace_path, bool focus) {
@@ -43,13 +58,13 @@ std::string html_report(const sim::Trace& t, const std::string& trace_path, bool
                                 html_escape(t.threads.at(t.violation->thread).name),
                                 html_escape(t.violation->message))
                   : "clean";
-  const std::string commands = html_escape(fmt::format(
+  std::string commands = fmt::format(
       "kvmsim replay {0}\n"
       "kvmsim render {0} --format timeline --full\n"
       "kvmsim render {0} --format svg --full -o graph.svg\n"
-      "kvmsim render {0} --format perfetto -o trace.perfetto.json\n"
-      "kvmsim run {1} --variant {2} --seed {3}",
-      trace_path, t.scenario_path, t.variant, t.seed));
+      "kvmsim render {0} --format perfetto -o trace.perfetto.json",
+      trace_path);
+  if (const auto run = run_command(t)) commands += "\n" + *run;
   std::string html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   html += fmt::format("<title>{} at {}, seed {}</title>\n<style>{}</style>\n</head>\n<body>\n",
                       html_escape(name), html_escape(t.variant), t.seed, kStyle);
@@ -74,7 +89,7 @@ std::string html_report(const sim::Trace& t, const std::string& trace_path, bool
     graph = fmt::format("<p class=\"bad\">no graph: {}</p>", html_escape(e.what()));
   }
   html += "<h2>Happens-before</h2>\n<div class=\"graph\">\n" + graph + "\n</div>\n";
-  html += "<h2>Reproduce</h2>\n<pre>" + commands + "</pre>\n</body>\n</html>\n";
+  html += "<h2>Reproduce</h2>\n<pre>" + html_escape(commands) + "</pre>\n</body>\n</html>\n";
   return html;
 }
 

@@ -24,13 +24,13 @@ ReportDir::ReportDir(std::string dir) : dir_(std::move(dir)) {
   if (ec) throw sim::InputError(dir_ + ": cannot create directory: " + ec.message());
 }
 
-void ReportDir::add(const model::Scenario& scenario, const std::string& variant,
-                    const std::vector<uint64_t>& failing_seeds) {
+void ReportDir::add(const model::Scenario& scenario, const model::SweepResult& r) {
+  const std::string& variant = r.variant;
   const size_t first_new = groups_.size();
   std::map<std::string, size_t> by_signature;  // into groups_, this variant only
-  for (uint64_t seed : failing_seeds) {
+  for (uint64_t seed : r.failing_seeds) {
     const sim::Trace t =
-        model::record_execution(scenario, model::find_variant(variant), seed, kTool);
+        model::record_execution(scenario, model::find_variant(variant), seed, kTool, r.strategy);
     const std::string signature = sim::violation_signature(t);
     auto [it, fresh] = by_signature.try_emplace(signature, groups_.size());
     if (fresh) {

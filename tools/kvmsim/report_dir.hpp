@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "model/harness/scenario.hpp"
+#include "model/harness/sweep.hpp"
 
 namespace kvmsim {
 
@@ -17,11 +18,10 @@ class ReportDir {
  public:
   explicit ReportDir(std::string dir);
 
-  // Re-runs each failing seed of `variant` recorded, groups them by
-  // signature, and writes the trace and report of each group's first seed,
-  // then the index so far.
-  void add(const model::Scenario& scenario, const std::string& variant,
-           const std::vector<uint64_t>& failing_seeds);
+  // Re-runs each failing seed of `r` recorded, under the strategy the sweep
+  // ran, groups them by signature, and writes the trace and report of each
+  // group's first seed, then the index so far.
+  void add(const model::Scenario& scenario, const model::SweepResult& r);
 
   // index.html over everything added; returns its path.
   std::string write_index() const;
