@@ -245,7 +245,8 @@ TEST_CASE("every stored reproducer in traces/ replays event for event") {
 TEST_CASE("README.md's worked example is what kvmsim run prints") {
   testutil::TempDir dir;
   const testutil::ProcessResult r = testutil::run_process(
-      {testutil::kvmsim_bin(), "run", testutil::kScenarioRel, "--variant", "v3.16", "--seed", "0"},
+      {testutil::kvmsim_bin(), "run", testutil::kScenarioRel, "--variant", "v3.16", "--seed", "0",
+       "--full"},
       dir, testutil::source_root());
   CHECK(r.exit_code == 1);
   const std::string readme = testutil::read_file(testutil::source_root() + "/README.md");
@@ -256,7 +257,7 @@ TEST_CASE("README.md's worked example is what kvmsim run prints") {
     if (line.empty()) continue;
     ++n;
     INFO("regenerate the README example with: kvmsim run " << std::string(testutil::kScenarioRel)
-                                                           << " --variant v3.16 --seed 0");
+                                                           << " --variant v3.16 --seed 0 --full");
     CHECK_MESSAGE(testutil::contains(readme, line), line);
   }
   CHECK(n > 50);

@@ -5,6 +5,8 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "test_util.hpp"
@@ -124,4 +126,48 @@ TEST_CASE("an HTML report reproduces a searched-for trace by its replay, a PCT o
     CHECK(contains(testutil::read_file(stem + ".html"),
                    "--variant v3.16 --seed 11 --strategy pct:3:38</pre>"));
   }
+}
+
+TEST_CASE("run focuses a failing timeline as render does; --full shows every step") {
+  TempDir dir;
+  const std::string guest_mode =
+      testutil::source_root() + "/scenarios/982ed0de4753-pfncache-guest-mode.json";
+  const std::vector<std::string> step_bound = {"run", guest_mode, "--variant",
+                                               "pfncache-982ed0de4753", "--seed", "0"};
+  const auto lines = [](const std::string& text) {
+    return std::count(text.begin(), text.end(), '\n');
+  };
+  const std::string said =
+      "focused on the steps that matter to the verdict (\"...\": steps left out); --full shows "
+      "every step\n";
+  const ProcessResult focused = kvmsim(step_bound, dir);
+  CHECK(focused.exit_code == 1);
+  CHECK(contains(focused.out, "verdict: VIOLATION step-bound at step 20000 in vcpu0"));
+  CHECK(contains(focused.out, said));
+  CHECK(contains(focused.out, "| (19 steps left out)\n"));
+  CHECK(lines(focused.out) < 300);
+  std::vector<std::string> args = step_bound;
+  args.push_back("--focus");
+  CHECK(kvmsim(args, dir).out == focused.out);
+  args.back() = "--full";
+  const ProcessResult full = kvmsim(args, dir);
+  CHECK(full.exit_code == 1);
+  CHECK_FALSE(contains(full.out, said));
+  CHECK_FALSE(contains(full.out, "left out"));
+  CHECK(lines(full.out) > 40000);
+  // The timeline of the render of the same trace, focused the same way.
+  args.insert(args.end(), {"--trace", dir.file("t.json")});
+  args.erase(std::find(args.begin(), args.end(), "--full"));
+  const ProcessResult written = kvmsim(args, dir);
+  const ProcessResult render = kvmsim({"render", dir.file("t.json")}, dir);
+  CHECK(contains(written.out, "\n\n" + render.out));
+  // A clean run has nothing to focus on.
+  const ProcessResult clean = kvmsim(
+      {"run", testutil::scenario_path(), "--variant", "v3.17", "--seed", "0"}, dir);
+  CHECK(clean.exit_code == 0);
+  CHECK_FALSE(contains(clean.out, "focused"));
+  CHECK(kvmsim({"run", testutil::scenario_path(), "--variant", "v3.17", "--seed", "0", "--focus",
+                "--full"},
+               dir)
+            .exit_code == 2);
 }

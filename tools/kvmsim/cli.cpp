@@ -102,6 +102,9 @@ std::unique_ptr<Cli> make_cli() {
     r->add_option("--strategy", a->strategy, "random or pct:D; default: the scenario's");
     r->add_option("--trace", a->trace, "write the trace JSON here");
     r->add_option("--param", a->params, "NAME=V: set a scenario parameter (repeatable)");
+    auto* focus = r->add_flag("--focus", a->focus,
+                              "only the steps that matter to the verdict (default for failing runs)");
+    r->add_flag("--full", a->full, "every step")->excludes(focus);
   }
   {
     auto a = std::make_shared<ReplayArgs>();

@@ -3,6 +3,7 @@
 
 #include "commands.hpp"
 #include "html_report.hpp"
+#include "report.hpp"
 #include "sim/file_output.hpp"
 #include "sim/json_input.hpp"
 #include "sim/trace/dot.hpp"
@@ -13,18 +14,9 @@
 
 namespace kvmsim {
 
-namespace {
-
-// Focused by default when the trace failed.
-bool focused(const sim::Trace& t, const RenderArgs& args) {
-  return args.focus || (!args.full && t.violation);
-}
-
-}  // namespace
-
 int cmd_render(const RenderArgs& args) {
   const sim::Trace t = sim::read_trace(args.trace);
-  const bool focus = focused(t, args);
+  const bool focus = focused(t, args.focus, args.full);
   std::string text;
   if (args.format == "timeline") {
     text = sim::render_timeline(t.threads, focus ? sim::focus_events(t) : t.events);

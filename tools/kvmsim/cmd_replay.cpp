@@ -103,7 +103,7 @@ int cmd_replay(const ReplayArgs& args) {
 
   if (const auto& divergence = replay.divergence()) {
     if (!continuation) {
-      print_execution(now);
+      print_execution(now, false);
       print_divergence(*divergence, recorded, now);
       return 1;
     }
@@ -112,11 +112,11 @@ int cmd_replay(const ReplayArgs& args) {
                                divergence->decision, continuation->name());
     fmt::print("\ncontinued under {} from decision {}:\n", continuation->name(),
                divergence->decision);
-    print_execution(now);
+    print_execution(now, false);
     return now.violation ? 1 : 0;
   }
 
-  print_execution(now);
+  print_execution(now, false);
   if (const auto difference = sim::first_difference(recorded, now)) {
     fmt::print("\nreplay MISMATCH: {}", sim::describe(*difference, "recorded", "replayed"));
     return 1;

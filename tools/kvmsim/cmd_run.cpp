@@ -23,7 +23,7 @@ int cmd_run(const RunArgs& args) {
   // Written before anything is printed: `kvmsim run ... --trace F | head`
   // must not lose F when the pipe closes.
   if (args.trace) sim::write_trace(trace, *args.trace);
-  print_execution(trace);
+  print_execution(trace, focused(trace, args.focus, args.full));
   if (args.trace) fmt::print("\ntrace written to {}\n", *args.trace);
   return trace.violation ? 1 : 0;
 }

@@ -40,6 +40,8 @@ struct RunArgs {
   std::optional<std::string> strategy;  // default: the scenario's
   std::optional<std::string> trace;
   std::vector<std::string> params;  // --param NAME=V
+  bool focus = false;  // only the steps that matter to the verdict (default if it failed)
+  bool full = false;   // every step
 };
 int cmd_run(const RunArgs& args);
 

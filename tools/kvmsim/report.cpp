@@ -4,11 +4,16 @@
 #include <fmt/format.h>
 
 #include "model/variants/registry.hpp"
+#include "sim/trace/focus.hpp"
 #include "sim/trace/timeline.hpp"
 
 namespace kvmsim {
 
-void print_execution(const sim::Trace& t) {
+bool focused(const sim::Trace& t, bool focus, bool full) {
+  return focus || (!full && t.violation);
+}
+
+void print_execution(const sim::Trace& t, bool focus) {
   fmt::print("scenario {}  variant {}  strategy {}  seed {}\n",
              t.scenario.value("name", std::string("?")), t.variant, t.strategy, t.seed);
   if (!t.variant_definition.is_null())
@@ -18,8 +23,12 @@ void print_execution(const sim::Trace& t) {
                t.violation->step, t.threads.at(t.violation->thread).name, t.violation->message);
   else
     fmt::print("verdict: clean\n");
-  fmt::print("steps: {}  trace hash: {}\n\n", t.schedule.size(), t.hash());
-  fmt::print("{}", sim::render_timeline(t.threads, t.events));
+  fmt::print("steps: {}  trace hash: {}\n", t.schedule.size(), t.hash());
+  const std::vector<sim::Event> events = focus ? sim::focus_events(t) : t.events;
+  if (events != t.events)
+    fmt::print("focused on the steps that matter to the verdict (\"...\": steps left out); "
+               "--full shows every step\n");
+  fmt::print("\n{}", sim::render_timeline(t.threads, events));
 }
 
 }  // namespace kvmsim
