@@ -222,7 +222,7 @@ TEST_CASE("cli: sweep --report-dir writes one report per violation signature and
   CHECK(testutil::contains(testutil::read_file(stem + ".html"), first.hash()));
   size_t files = 0;
   for ([[maybe_unused]] const auto& e : testutil::fs::directory_iterator(reports)) ++files;
-  CHECK(files == 3);  // index, one report, its trace
+  CHECK(files == 4);  // index.html, index.json, one report, its trace
 }
 
 TEST_CASE("focus: a step-bound trace keeps what started the loop and its last turns") {

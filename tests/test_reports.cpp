@@ -171,3 +171,49 @@ TEST_CASE("run focuses a failing timeline as render does; --full shows every ste
                dir)
             .exit_code == 2);
 }
+
+TEST_CASE("--report-dir with --resume keeps what the earlier runs found") {
+  TempDir dir;
+  // Six signatures over six states in 0..199; v4.19's first seed (26) is in
+  // the half the resumed run covers.
+  const std::string sc =
+      testutil::source_root() + "/scenarios/152482580a1b-wrap-zap-before-publish.json";
+  const auto sweep = [&](const std::string& rd, std::vector<std::string> extra) {
+    std::vector<std::string> args = {"sweep", sc, "--seeds", "0..199", "--report-dir", rd};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const ProcessResult r = kvmsim(args, dir);
+    REQUIRE(r.exit_code == 0);
+  };
+  const std::string whole = dir.file("whole"), rd = dir.file("rd");
+  sweep(whole, {});
+  const json all = json::parse(testutil::read_file(whole + "/index.json"));
+  REQUIRE(all.at("format") == "kvmsim-report-dir");
+  REQUIRE(all.at("signatures").size() == 6);
+  REQUIRE(all.at("signatures").at(0).at("first_seed") == 26);
+
+  // Seeds 100..199, then the merge of that alone: a report of the sweep
+  // without seeds 0..99, which --resume completes.
+  sweep(rd, {"--shard", "2/2", "--report", dir.file("s2.json")});
+  REQUIRE(kvmsim({"merge", dir.file("s2.json"), "--report", dir.file("m.json")}, dir).exit_code ==
+          1);
+  sweep(rd, {"--resume", dir.file("m.json"), "--report", dir.file("r.json")});
+  CHECK(testutil::read_file(rd + "/index.json") == testutil::read_file(whole + "/index.json"));
+  const std::string v419 = "/152482580a1b-wrap-zap-before-publish-v4.19-1.json";
+  CHECK(testutil::read_file(rd + v419) == testutil::read_file(whole + v419));
+  const std::string html = testutil::read_file(rd + "/index.html");
+  CHECK(contains(html, "<p>6 signature(s)."));
+
+  SUBCASE("resuming a complete report leaves the index as it was") {
+    sweep(rd, {"--resume", dir.file("r.json")});
+    CHECK(testutil::read_file(rd + "/index.json") == testutil::read_file(whole + "/index.json"));
+    CHECK(testutil::read_file(rd + "/index.html") == html);
+  }
+  SUBCASE("an index that is not kvmsim's is bad input") {
+    testutil::write_file(rd + "/index.json", R"({"format": "kvmsim-report-dir", "version": 1})");
+    const ProcessResult r = kvmsim({"sweep", sc, "--seeds", "0..199", "--report-dir", rd,
+                                    "--resume", dir.file("r.json")},
+                                   dir);
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.err, rd + "/index.json: /: missing required member \"signatures\""));
+  }
+}

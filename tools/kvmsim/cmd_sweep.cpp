@@ -130,7 +130,7 @@ int cmd_sweep(const SweepArgs& args) {
     progress.add(executions, violations);
   };
   std::optional<ReportDir> report_dir;
-  if (args.report_dir) report_dir.emplace(*args.report_dir);
+  if (args.report_dir) report_dir.emplace(*args.report_dir, args.resume.has_value());
   SweepPrinter printer(format, args.params, args.shard);
   if (const std::string o = overrides_heading(); !o.empty() && format == OutputFormat::text)
     fmt::print("{}\n", o);

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // sweep --report-dir: one HTML report per distinct violation signature (kind
 // plus the code locations involved), for the first seed that showed it, and
-// an index.html listing them with counts.
+// an index.html listing them with counts. The list is kept as data too
+// (index.json), so that a resumed sweep adds to what earlier runs found.
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -16,14 +16,18 @@ namespace kvmsim {
 
 class ReportDir {
  public:
-  explicit ReportDir(std::string dir);
+  // With `resume`, starts from the signatures the directory's index.json
+  // lists (InputError naming it and the JSON path if it is not one kvmsim
+  // wrote); without, from none.
+  ReportDir(std::string dir, bool resume);
 
   // Re-runs each failing seed of `r` recorded, under the strategy the sweep
-  // ran, groups them by signature, and writes the trace and report of each
-  // group's first seed, then the index so far.
+  // ran, groups them by signature with what the directory has, and writes
+  // the trace and report of each new group's first seed (and of a group
+  // whose seed is lower than the one it had), then the index so far.
   void add(const model::Scenario& scenario, const model::SweepResult& r);
 
-  // index.html over everything added; returns its path.
+  // index.json and index.html over everything added; returns index.html's path.
   std::string write_index() const;
 
  private:
