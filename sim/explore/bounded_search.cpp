@@ -225,9 +225,9 @@ class DfsStrategy final : public Strategy {
 }  // namespace
 
 SearchResult explore(const std::function<Outcome(Strategy&)>& run_one, const SearchOptions& o) {
-  SearchResult r;
+  SearchResult r = o.resume ? *o.resume : SearchResult{};
   DfsStrategy dfs(o.reduction);
-  for (uint64_t bound = 0;; ++bound) {
+  for (uint64_t bound = r.levels.size();; ++bound) {
     dfs.start(bound);
     r.levels.emplace_back();
     bool bound_reached = false;  // some execution took `bound` preemptions
@@ -252,6 +252,10 @@ SearchResult explore(const std::function<Outcome(Strategy&)>& run_one, const Sea
       }
       if (!dfs.backtrack()) break;
       if (o.max_schedules && r.schedules >= *o.max_schedules) return r;
+      if (o.stop && o.stop->load(std::memory_order_relaxed)) {
+        r.interrupted = true;
+        return r;
+      }
     }
     // No execution used the whole budget: the bound excluded no choice, so
     // a higher one would search the same tree again.
@@ -260,6 +264,7 @@ SearchResult explore(const std::function<Outcome(Strategy&)>& run_one, const Sea
       return r;
     }
     if (o.max_schedules && r.schedules >= *o.max_schedules) return r;
+    if (o.level_done) o.level_done(r);
   }
 }
 

@@ -84,6 +84,7 @@
 // not as a schedule (a violation it meets is still reported).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -96,17 +97,31 @@ namespace sim {
 
 inline constexpr uint64_t kUnbounded = std::numeric_limits<uint64_t>::max();
 
-struct SearchOptions {
-  uint64_t preemption_bound = 2;          // K; kUnbounded for every schedule
-  std::optional<uint64_t> max_schedules;  // stop after this many (new) schedules
-  bool reduction = true;                  // sleep sets
-};
-
 // What one iteration added: its executions with exactly as many preemptions
 // as its bound.
 struct LevelCount {
   uint64_t schedules = 0;  // complete, non-redundant
   uint64_t pruned = 0;     // cut short as equivalent to an explored one
+};
+
+struct SearchResult;
+
+struct SearchOptions {
+  uint64_t preemption_bound = 2;          // K; kUnbounded for every schedule
+  std::optional<uint64_t> max_schedules;  // stop after this many (new) schedules
+  bool reduction = true;                  // sleep sets
+  // Set (by SIGINT): stop after the execution under way, `interrupted`.
+  const std::atomic<bool>* stop = nullptr;
+  // Checkpoints are level-granular: the depth-first state inside a level
+  // is not kept, so a resumed search starts at the level after the last
+  // completed one. `resume`: the result as of the end of its levels (from
+  // level_done), which the search goes on from; a search resumed from the
+  // result of its completed levels ends with the totals and verdict of one
+  // never stopped.
+  const SearchResult* resume = nullptr;
+  // Called with the result so far each time a level is completed and the
+  // search goes on to the next.
+  std::function<void(const SearchResult&)> level_done;
 };
 
 struct SearchResult {
@@ -123,14 +138,15 @@ struct SearchResult {
   std::vector<ThreadId> failing_schedule;  // of the first violation found
   std::optional<Outcome> failing;          // its outcome (with the violation)
   uint64_t max_depth = 0;                  // most decisions in one execution
+  bool interrupted = false;                // stopped by SearchOptions::stop
 
   // Every execution run: what the search cost.
   uint64_t executions() const { return schedules + pruned + reexecuted; }
 };
 
 // Runs the iterations 0, 1, ... up to the bound (or until one finds that no
-// schedule needs more preemptions), until max_schedules new schedules ran or
-// an execution fails. `run_one` runs one whole execution under the given
+// schedule needs more preemptions), until max_schedules new schedules ran,
+// an execution fails or `stop` is set. `run_one` runs one whole execution under the given
 // strategy and returns its outcome; it receives the same Strategy object on
 // every call.
 SearchResult explore(const std::function<Outcome(Strategy&)>& run_one, const SearchOptions& o);

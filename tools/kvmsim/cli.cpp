@@ -144,6 +144,11 @@ std::unique_ptr<Cli> make_cli() {
     x->add_option("--trace", a->trace, "write the first failing schedule's trace here");
     x->add_option("--param", a->params, "NAME=V: set a scenario parameter (repeatable)");
     x->add_flag("--json", a->json, "print one JSON object");
+    x->add_option("--checkpoint", a->checkpoint,
+                  "write where the search is here at each completed level and on Ctrl-C");
+    x->add_option("--resume", a->resume,
+                  "go on from a checkpoint of the same search (the level it stopped in runs "
+                  "again)");
   }
   {
     auto a = std::make_shared<MinimizeArgs>();

@@ -6,6 +6,8 @@
 
 #include "args.hpp"
 #include "commands.hpp"
+#include "explore_checkpoint.hpp"
+#include "interrupt.hpp"
 #include "output_format.hpp"
 #include "variant_options.hpp"
 #include "model/harness/explore.hpp"
@@ -97,8 +99,17 @@ std::string levels_text(const sim::SearchResult& s) {
   return text;
 }
 
+// How a stopped search can go on: the line after INTERRUPTED.
+std::string resume_hint(const ExploreArgs& args) {
+  return args.checkpoint
+             ? fmt::format("checkpoint written to {}: go on with --resume {} (the level under "
+                           "way runs again)",
+                           *args.checkpoint, *args.checkpoint)
+             : std::string("no --checkpoint: nothing kept to resume from");
+}
+
 void print_human(const ExploreArgs& args, const model::Scenario& scenario,
-                 const model::ExploreResult& r, double seconds) {
+                 const model::ExploreResult& r, double seconds, const std::string& resumed) {
   const sim::SearchResult& s = r.search;
   const bool reduced = args.reduction != "none";
   const std::string pruned =
@@ -108,6 +119,7 @@ void print_human(const ExploreArgs& args, const model::Scenario& scenario,
   fmt::print("scenario {}  variant {}{}{}  explore: {}, reduction {}\n", scenario.name,
              args.variant, scenario.params.empty() ? "" : "  ", params_text(scenario.params), bound,
              args.reduction);
+  if (!resumed.empty()) fmt::print("{}\n", resumed);
   if (s.failing) {
     const sim::Violation& v = *s.failing->violation;
     fmt::print("verdict: VIOLATION {} at step {} in {}: {}\n", v.kind, v.step,
@@ -132,7 +144,10 @@ void print_human(const ExploreArgs& args, const model::Scenario& scenario,
   fmt::print("covered: {}\n", levels_text(s));
   fmt::print("re-executed: {} from lower levels\n", plural(s.reexecuted, "execution"));
   fmt::print("in {:.1f} s (deepest schedule: {} decisions)\n", seconds, s.max_depth);
-  if (!s.complete)
+  if (s.interrupted)
+    fmt::print("INTERRUPTED: stopped after {}; schedules with {} remain unexplored\n{}\n",
+               plural(s.schedules, "schedule"), bound, resume_hint(args));
+  else if (!s.complete)
     fmt::print("INCOMPLETE: stopped after {} (--max-schedules); schedules with {} remain "
                "unexplored\n",
                plural(s.schedules, "schedule"), bound);
@@ -141,7 +156,7 @@ void print_human(const ExploreArgs& args, const model::Scenario& scenario,
 }  // namespace
 
 // Exit status: 0 every schedule within the bound ran clean, 1 a violation,
-// 4 stopped by --max-schedules before any violation.
+// 4 stopped by --max-schedules before any violation, 130 by Ctrl-C.
 int cmd_explore(const ExploreArgs& args) {
   if (args.max_schedules && *args.max_schedules == 0)
     throw sim::InputError("--max-schedules: must be at least 1");
@@ -153,18 +168,47 @@ int cmd_explore(const ExploreArgs& args) {
   options.preemption_bound = args.preemptions;
   options.max_schedules = args.max_schedules;
   options.reduction = args.reduction != "none";
+  const ExploreSetting setting{&scenario, &variant, options.preemption_bound, args.reduction};
+
+  // The result as of the last completed level: what a checkpoint keeps.
+  sim::SearchResult completed;
+  std::string resumed;
+  if (args.resume) {
+    const ExploreCheckpoint c = read_checkpoint(setting, *args.resume);
+    completed = c.done;
+    options.resume = &completed;
+    resumed = fmt::format("resumed from {} at level {} ({} of the levels before it)",
+                          *args.resume, completed.levels.size(),
+                          plural(completed.schedules, "schedule"));
+    if (c.stopped_in)
+      resumed += fmt::format(": {} of level {} run again", plural(c.stopped_in->schedules, "schedule"),
+                             completed.levels.size());
+  }
+  options.level_done = [&](const sim::SearchResult& r) {
+    completed = r;
+    if (args.checkpoint) write_checkpoint(setting, {r, std::nullopt}, *args.checkpoint);
+  };
+  catch_interrupt();
+  options.stop = &interrupted();
 
   const auto start = std::chrono::steady_clock::now();
   const model::ExploreResult r = model::explore(scenario, variant, options, kTool);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (r.search.interrupted && args.checkpoint)
+    write_checkpoint(setting, {completed, r.search.levels.back()}, *args.checkpoint);
   if (r.trace && args.trace) sim::write_trace(*r.trace, *args.trace);
   if (args.json) {
+    if (!resumed.empty()) fmt::print(stderr, "{}\n", resumed);
     fmt::print("{}\n", to_json(args, scenario, r).dump(2));
+    if (r.search.interrupted)
+      fmt::print(stderr, "INTERRUPTED: stopped after {}\n{}\n",
+                 plural(r.search.schedules, "schedule"), resume_hint(args));
   } else {
-    print_human(args, scenario, r, seconds);
+    print_human(args, scenario, r, seconds, resumed);
   }
   if (r.search.failing) return 1;
+  if (r.search.interrupted) return kInterruptedExit;
   return r.search.complete ? 0 : 4;
 }
 

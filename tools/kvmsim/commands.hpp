@@ -73,6 +73,8 @@ struct ExploreArgs {
   std::optional<std::string> trace;      // write the first failing schedule's trace here
   std::vector<std::string> params;
   bool json = false;
+  std::optional<std::string> checkpoint;  // written at each completed level and on SIGINT
+  std::optional<std::string> resume;      // a checkpoint of the same search to go on from
 };
 int cmd_explore(const ExploreArgs& args);
 
