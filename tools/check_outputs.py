@@ -5,8 +5,9 @@ validates each against its schema in scenarios/output-schemas/, so that the
 published schemas and what kvmsim prints cannot drift apart unnoticed: every
 --json (sweep of one scenario and of several, a failing sweep, a PCT sweep,
 parameters, shards and their merge, bisect, equiv, explore, variants with
-their features and with a user's --variants-file, a diff of two variants) and
-the sweep --report file. Documents that break the schemas' rules are checked
+their features and with a user's --variants-file, a diff of two variants),
+the sweep --report file, explore's --checkpoint file and --report-dir's
+index.json. Documents that break the schemas' rules are checked
 to be rejected.
 
 Usage: check_outputs.py SOURCE_ROOT KVMSIM"""
@@ -234,6 +235,16 @@ def check_outputs(root, kvmsim, schemas, tmp):
     schemas.check("explore, stopped clean",
                   run(kvmsim, ["explore", mmio, "--variant", "v3.17", "-k", "1",
                                "--max-schedules", "5", "--json"], 4), "kvmsim-explore")
+    checkpoint = tmp / "checkpoint.json"
+    run(kvmsim, ["explore", mmio, "--variant", "v3.17", "-k", "2", "--checkpoint",
+                 str(checkpoint)], 0)
+    docs["explore-checkpoint"] = schemas.check("explore --checkpoint", checkpoint.read_text(),
+                                               "kvmsim-explore-checkpoint")
+    run(kvmsim, ["sweep", mmio, "--variant", "v3.16", "--seeds", "0..19", "--report-dir",
+                 str(tmp / "rd")], 0)
+    docs["report-dir"] = schemas.check("sweep --report-dir index.json",
+                                       (tmp / "rd" / "index.json").read_text(),
+                                       "kvmsim-report-dir")
     docs["report"] = json.loads(pathlib.Path(reports[0]).read_text())
     return docs
 
@@ -264,6 +275,9 @@ REJECTED = {
         "a determinism check without its first mismatch": delete_at(
             ["scenarios", 0, "variants", 0, "determinism", "first_mismatch"]),
     },
+    "explore-checkpoint": {"a level without its pruned count": delete_at(
+        ["completed_levels", 0, "pruned"])},
+    "report-dir": {"a report that is not HTML": set_at(["signatures", 0, "report"], "a.json")},
     "variants": {"a bare list": lambda d: (d.clear(), d.update({"0": []})),
                  "proposed false": set_at(["variants", 0, "proposed"], False),
                  "a feature without a value": set_at(["variants", 0, "features", "address_spaces"],
