@@ -3,8 +3,13 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include "cli.hpp"
@@ -62,9 +67,27 @@ void print_parse_error(const CLI::App& app, const CLI::ParseError& e) {
   }
 }
 
-}  // namespace
+// Output lost on its way out (`> /dev/full`, a full disk, a closed stdout)
+// is a failure, not a success that printed nothing. Said once: fmt throws
+// when a large output fails midway, check_stdout finds a small one's failure.
+bool g_stdout_reported = false;
+int stdout_failed(int error) {
+  if (!g_stdout_reported)
+    fmt::print(stderr, "kvmsim: error: standard output: {}\n",
+               error ? std::strerror(error) : "write error");
+  g_stdout_reported = true;
+  return 3;
+}
 
-int main(int argc, char** argv) {
+// After whatever the command printed through stdio, fmt or std::cout.
+int check_stdout(int status) {
+  errno = 0;
+  std::cout.flush();  // synchronized with stdio: fflush(stdout), which sets errno
+  if (std::fflush(stdout) == 0 && !std::ferror(stdout) && std::cout) return status;
+  return stdout_failed(errno);
+}
+
+int run(int argc, char** argv) {
   const auto cli = kvmsim::make_cli();
   CLI::App& app = cli->app;
 
@@ -105,6 +128,10 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "kvmsim: error: {}\n", e.what());
     return 2;
   } catch (const std::exception& e) {
+    if (std::ferror(stdout)) {
+      const auto* system = dynamic_cast<const std::system_error*>(&e);
+      return stdout_failed(system ? system->code().value() : 0);
+    }
     // Not the user's input (a Graphviz or file-system failure, an internal
     // error): still a message and a status, never an abort.
     fmt::print(stderr, "kvmsim: error: {}\n", e.what());
@@ -112,3 +139,7 @@ int main(int argc, char** argv) {
   }
   return 2;
 }
+
+}  // namespace
+
+int main(int argc, char** argv) { return check_stdout(run(argc, argv)); }

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// Nothing lost: outputs written whole or not at all, output paths checked
+// before any work, stdout's failures reported, and interrupted or killed
+// sweeps that keep what they ran.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sim/file_output.hpp"
+#include "test_util.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using testutil::contains;
+using testutil::ProcessResult;
+using testutil::TempDir;
+
+ProcessResult kvmsim(std::vector<std::string> args, const TempDir& dir) {
+  args.insert(args.begin(), testutil::kvmsim_bin());
+  return testutil::run_process(args, dir);
+}
+
+std::vector<std::string> names_in(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+bool is_char_device(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISCHR(st.st_mode);
+}
+
+}  // namespace
+
+TEST_CASE("write_file_atomically: concurrent writers of one path never mix their texts") {
+  TempDir dir;
+  const std::string out = dir.file("out.txt");
+  // Large enough that one write takes many system calls' worth of time.
+  const std::string a(1 << 20, 'a'), b(1 << 19, 'b');
+  std::thread other([&] {
+    for (int i = 0; i < 200; ++i) sim::write_file_atomically(out, b);
+  });
+  for (int i = 0; i < 200; ++i) {
+    sim::write_file_atomically(out, a);
+    const std::string now = testutil::read_file(out);
+    REQUIRE((now == a || now == b));
+  }
+  other.join();
+  CHECK(names_in(dir.path()) == std::vector<std::string>{"out.txt"});
+}
+
+TEST_CASE("write_file_atomically: a file named like a temporary is not touched") {
+  TempDir dir;
+  testutil::write_file(dir.file("out.txt.tmp"), "someone else's\n");
+  sim::write_file_atomically(dir.file("out.txt"), "new\n");
+  CHECK(testutil::read_file(dir.file("out.txt")) == "new\n");
+  CHECK(testutil::read_file(dir.file("out.txt.tmp")) == "someone else's\n");
+}
+
+TEST_CASE("write_file_atomically: a failure names the path and the reason, and leaves nothing") {
+  TempDir dir;
+  fs::create_directory(dir.file("sub"));
+  CHECK_THROWS_WITH_AS(sim::write_file_atomically(dir.file("sub"), "x"),
+                       (dir.file("sub") + ": cannot write: Is a directory").c_str(),
+                       sim::OutputError);
+  CHECK_THROWS_WITH_AS(sim::write_file_atomically(dir.file("none/out.txt"), "x"),
+                       (dir.file("none/out.txt") + ": cannot write: No such file or directory").c_str(),
+                       sim::OutputError);
+  CHECK(names_in(dir.path()) == std::vector<std::string>{"sub"});
+  CHECK(names_in(dir.file("sub")).empty());
+}
+
+TEST_CASE("write_file_atomically: a device is written in place, not replaced by a file") {
+  sim::write_file_atomically("/dev/null", "gone\n");
+  CHECK(is_char_device("/dev/null"));
+  CHECK_THROWS_WITH_AS(sim::write_file_atomically("/dev/full", "x"),
+                       "/dev/full: cannot write: No space left on device", sim::OutputError);
+  CHECK(is_char_device("/dev/full"));
+}
+
+TEST_CASE("write_file_atomically: through a symbolic link, the file it names is replaced") {
+  TempDir dir;
+  testutil::write_file(dir.file("real.txt"), "old\n");
+  fs::create_symlink("real.txt", dir.file("link.txt"));
+  sim::write_file_atomically(dir.file("link.txt"), "new\n");
+  CHECK(fs::is_symlink(dir.file("link.txt")));
+  CHECK(testutil::read_file(dir.file("real.txt")) == "new\n");
+}
+
+TEST_CASE("render -o /dev/full: exit 3 with the reason, and the device stays a device") {
+  TempDir dir;
+  const ProcessResult r = kvmsim({"render", testutil::trace_path(), "-o", "/dev/full"}, dir);
+  CHECK(r.exit_code == 3);
+  CHECK(r.err == "kvmsim: error: /dev/full: cannot write: No space left on device\n");
+  CHECK(is_char_device("/dev/full"));
+}
+
+TEST_CASE("stdout that cannot be written: exit 3 and a message, whatever the command") {
+  TempDir dir;
+  // Through the shell, for the redirection.
+  for (const std::string& command : std::vector<std::string>{
+           "render " + testutil::trace_path(), "variants", "help", "--version"}) {
+    CAPTURE(command);
+    const ProcessResult r = testutil::run_process(
+        {"/bin/sh", "-c", "exec \"$0\" " + command + " > /dev/full", testutil::kvmsim_bin()}, dir);
+    CHECK(r.exit_code == 3);
+    // Once, whether fmt or the check at exit found it (std::cout's own
+    // flush does not keep errno: its failure is a "write error").
+    const bool said = r.err == "kvmsim: error: standard output: No space left on device\n" ||
+                      r.err == "kvmsim: error: standard output: write error\n";
+    CHECK_MESSAGE(said, r.err);
+  }
+}
