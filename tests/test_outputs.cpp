@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "sim/file_output.hpp"
 #include "test_util.hpp"
 
@@ -32,6 +34,12 @@ std::vector<std::string> names_in(const std::string& dir) {
   for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
   return names;
+}
+
+// The executions a sweep report holds for its first scenario and variant.
+uint64_t json_executions(const std::string& report) {
+  return nlohmann::json::parse(testutil::read_file(report))
+      .at("scenarios").at(0).at("variants").at(0).at("executions");
 }
 
 bool is_char_device(const std::string& path) {
@@ -119,4 +127,100 @@ TEST_CASE("stdout that cannot be written: exit 3 and a message, whatever the com
                       r.err == "kvmsim: error: standard output: write error\n";
     CHECK_MESSAGE(said, r.err);
   }
+}
+
+TEST_CASE("an output that cannot be written: exit 3 naming the option, before any work") {
+  TempDir dir;
+  const std::string scenario = testutil::scenario_path();
+  const std::string missing = dir.file("none/out.json");
+  // A sweep that would run for minutes: refused at once, nothing written.
+  const std::vector<std::string> sweep = {"sweep", scenario, "--seeds", "0..100000000"};
+  struct Case {
+    std::vector<std::string> args;
+    std::string err;
+  };
+  const std::vector<Case> cases = {
+      {{"--report", missing}, "--report: " + missing + ": cannot write: No such file or directory"},
+      {{"--junit", dir.path()}, "--junit: " + dir.path() + ": cannot write: Is a directory"},
+      {{"--report-dir", scenario + "/html"},
+       "--report-dir: " + scenario + "/html: cannot write: Not a directory"},
+      {{"--traces", scenario}, "--traces: " + scenario + ": cannot write: Not a directory"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> args = sweep;
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    const ProcessResult r = kvmsim(args, dir);
+    CAPTURE(c.args.front());
+    CHECK(r.exit_code == 3);
+    CHECK(r.err == "kvmsim: error: " + c.err + "\n");
+    CHECK(r.out.empty());
+  }
+  const ProcessResult run = kvmsim({"run", scenario, "--variant", "v3.16", "--seed", "1",
+                                    "--trace", missing}, dir);
+  CHECK(run.exit_code == 3);
+  CHECK(run.err == "kvmsim: error: --trace: " + missing + ": cannot write: No such file or directory\n");
+  CHECK(run.out.empty());
+  const ProcessResult min = kvmsim({"minimize", testutil::trace_path(), "-o", missing}, dir);
+  CHECK(min.exit_code == 3);
+  CHECK(min.out.empty());
+  const ProcessResult x = kvmsim({"explore", scenario, "--variant", "v3.16", "--trace", missing}, dir);
+  CHECK(x.exit_code == 3);
+  CHECK(x.out.empty());
+}
+
+TEST_CASE("an output that is an input: exit 2, and the input is intact") {
+  TempDir dir;
+  const std::string scenario = dir.file("s.json");
+  const std::string text = testutil::read_file(testutil::scenario_path());
+  testutil::write_file(scenario, text);
+  const std::string trace = dir.file("t.json");
+  testutil::write_file(trace, testutil::read_file(testutil::trace_path()));
+  // Another name of the same file: identity, not spelling.
+  fs::create_symlink("s.json", dir.file("alias.json"));
+  const std::string alias = dir.file("alias.json");
+  struct Case {
+    std::vector<std::string> args;
+    std::string err;
+  };
+  const std::vector<Case> cases = {
+      {{"sweep", scenario, "--seeds", "0..9", "--report", alias},
+       "--report: " + alias + ": is the input " + scenario},
+      {{"sweep", dir.path(), "--seeds", "0..9", "--junit", scenario},
+       // A scenario the directory holds (under either of its names).
+       "--junit: " + scenario + ": is the input " + dir.path() + "/"},
+      {{"run", scenario, "--variant", "v3.16", "--seed", "1", "--trace", scenario},
+       "--trace: " + scenario + ": is the input " + scenario},
+      {{"explore", scenario, "--variant", "v3.16", "--trace", alias},
+       "--trace: " + alias + ": is the input " + scenario},
+      {{"render", trace, "-o", trace}, "-o: " + trace + ": is the input " + trace},
+      {{"minimize", trace, "-o", trace}, "-o: " + trace + ": is the input " + trace},
+      {{"sweep", scenario, "--seeds", "0..9", "--report", dir.file("r.json"), "--junit",
+        dir.path() + "/./r.json"},
+       "--junit: " + dir.path() + "/./r.json: is also the output of --report"},
+  };
+  for (const Case& c : cases) {
+    const ProcessResult r = kvmsim(c.args, dir);
+    CAPTURE(r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.err, "kvmsim: error: " + c.err));
+  }
+  CHECK(testutil::read_file(scenario) == text);
+  CHECK(testutil::read_file(trace) == testutil::read_file(testutil::trace_path()));
+}
+
+TEST_CASE("sweep --resume R --report R: the report is updated in place") {
+  TempDir dir;
+  const std::string report = dir.file("r.json");
+  const std::vector<std::string> sweep = {"sweep", testutil::scenario_path(), "--variant", "v3.16",
+                                          "--seeds", "0..99"};
+  std::vector<std::string> first = sweep;
+  first.insert(first.end(), {"--shard", "1/1", "--report", report});
+  // A finished report resumes to itself: nothing left to run.
+  REQUIRE(kvmsim(first, dir).exit_code == 0);
+  std::vector<std::string> again = first;
+  again.insert(again.end(), {"--resume", report});
+  const ProcessResult r = kvmsim(again, dir);
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.empty());
+  CHECK(json_executions(report) == 100);
 }

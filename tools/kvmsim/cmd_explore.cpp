@@ -9,6 +9,7 @@
 #include "explore_checkpoint.hpp"
 #include "interrupt.hpp"
 #include "output_format.hpp"
+#include "output_paths.hpp"
 #include "variant_options.hpp"
 #include "model/harness/explore.hpp"
 #include "model/harness/scenario.hpp"
@@ -160,6 +161,7 @@ void print_human(const ExploreArgs& args, const model::Scenario& scenario,
 int cmd_explore(const ExploreArgs& args) {
   if (args.max_schedules && *args.max_schedules == 0)
     throw sim::InputError("--max-schedules: must be at least 1");
+  Outputs().file("--trace", args.trace).check({args.scenario});
   const std::vector<model::ParamValues> params = param_grid(args.params);
   if (params.size() != 1) throw sim::InputError("--param: explore takes one value per parameter");
   const model::Scenario scenario = model::load_scenario(args.scenario, params.front());

@@ -4,11 +4,13 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "output_paths.hpp"
 #include "sweep_report.hpp"
 
 namespace kvmsim {
 
 int cmd_merge(const MergeArgs& args) {
+  Outputs().file("--report", args.report).file("--junit", args.junit).check(args.reports);
   SweepReport merged = read_report(args.reports.at(0));
   // A merge is judged against the whole seed range of each scenario, not
   // the shard of one report: a shard no report covered is MISSING, and the

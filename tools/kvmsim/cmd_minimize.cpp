@@ -3,6 +3,7 @@
 
 #include "commands.hpp"
 #include "model/harness/minimize.hpp"
+#include "output_paths.hpp"
 #include "sim/trace/focus.hpp"
 #include "sim/trace/timeline.hpp"
 #include "sim/trace/trace.hpp"
@@ -10,6 +11,7 @@
 namespace kvmsim {
 
 int cmd_minimize(const MinimizeArgs& args) {
+  Outputs().file("-o", args.output).check({args.trace});
   const sim::Trace failing = sim::read_trace(args.trace);
   const model::MinimizedTrace m = model::minimize_trace(failing, args.trace, kTool);
   const sim::MinimizeResult& r = m.result;

@@ -3,6 +3,7 @@
 
 #include "commands.hpp"
 #include "html_report.hpp"
+#include "output_paths.hpp"
 #include "report.hpp"
 #include "sim/file_output.hpp"
 #include "sim/json_input.hpp"
@@ -15,6 +16,7 @@
 namespace kvmsim {
 
 int cmd_render(const RenderArgs& args) {
+  Outputs().file("-o", args.output).check({args.trace});
   const sim::Trace t = sim::read_trace(args.trace);
   const bool focus = focused(t, args.focus, args.full);
   std::string text;

@@ -4,6 +4,7 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "model/harness/scenario.hpp"
+#include "output_paths.hpp"
 #include "model/harness/simulation.hpp"
 #include "report.hpp"
 #include "sim/json_input.hpp"
@@ -14,6 +15,7 @@ namespace kvmsim {
 int cmd_run(const RunArgs& args) {
   const auto seed = sim::parse_u64(args.seed);
   if (!seed) throw sim::InputError("--seed: expected an unsigned 64-bit integer, got '" + args.seed + "'");
+  Outputs().file("--trace", args.trace).check({args.scenario});
   const std::vector<model::ParamValues> params = param_grid(args.params);
   if (params.size() != 1) throw sim::InputError("--param: run takes one value per parameter");
   const model::Scenario scenario = model::load_scenario(args.scenario, params.front());

@@ -7,6 +7,7 @@
 #include "args.hpp"
 #include "commands.hpp"
 #include "interrupt.hpp"
+#include "output_paths.hpp"
 #include "progress.hpp"
 #include "report_dir.hpp"
 #include "sweep_report.hpp"
@@ -112,7 +113,19 @@ int cmd_sweep(const SweepArgs& args) {
   report.param_specs = args.params;
   report.shard = args.shard;
   const std::vector<model::ParamValues> grid = param_grid(args.params);
-  for (const auto& f : model::scenario_files(args.scenarios))
+  const std::vector<std::string> files = model::scenario_files(args.scenarios);
+  std::vector<std::string> inputs = files;
+  if (args.resume) inputs.push_back(*args.resume);
+  // --resume R --report R updates R: it is read whole before the sweep
+  // starts, and each write of it (checkpoints too) replaces it atomically,
+  // so R is always the old report or a newer one.
+  Outputs()
+      .file("--report", args.report, args.resume)
+      .file("--junit", args.junit)
+      .directory("--report-dir", args.report_dir)
+      .directory("--traces", args.traces)
+      .check(inputs);
+  for (const auto& f : files)
     for (const auto& params : grid) report.scenarios.push_back(plan(f, params, args));
   if (args.resume) resume_from(report, *args.resume);
 
