@@ -5,8 +5,10 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include <signal.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -16,6 +18,7 @@
 
 #include "sim/file_output.hpp"
 #include "test_util.hpp"
+#include "tools/kvmsim/interrupt.hpp"
 
 namespace {
 
@@ -24,7 +27,7 @@ using testutil::contains;
 using testutil::ProcessResult;
 using testutil::TempDir;
 
-ProcessResult kvmsim(std::vector<std::string> args, const TempDir& dir) {
+ProcessResult run_kvmsim(std::vector<std::string> args, const TempDir& dir) {
   args.insert(args.begin(), testutil::kvmsim_bin());
   return testutil::run_process(args, dir);
 }
@@ -106,7 +109,7 @@ TEST_CASE("write_file_atomically: through a symbolic link, the file it names is 
 
 TEST_CASE("render -o /dev/full: exit 3 with the reason, and the device stays a device") {
   TempDir dir;
-  const ProcessResult r = kvmsim({"render", testutil::trace_path(), "-o", "/dev/full"}, dir);
+  const ProcessResult r = run_kvmsim({"render", testutil::trace_path(), "-o", "/dev/full"}, dir);
   CHECK(r.exit_code == 3);
   CHECK(r.err == "kvmsim: error: /dev/full: cannot write: No space left on device\n");
   CHECK(is_char_device("/dev/full"));
@@ -149,21 +152,21 @@ TEST_CASE("an output that cannot be written: exit 3 naming the option, before an
   for (const Case& c : cases) {
     std::vector<std::string> args = sweep;
     args.insert(args.end(), c.args.begin(), c.args.end());
-    const ProcessResult r = kvmsim(args, dir);
+    const ProcessResult r = run_kvmsim(args, dir);
     CAPTURE(c.args.front());
     CHECK(r.exit_code == 3);
     CHECK(r.err == "kvmsim: error: " + c.err + "\n");
     CHECK(r.out.empty());
   }
-  const ProcessResult run = kvmsim({"run", scenario, "--variant", "v3.16", "--seed", "1",
+  const ProcessResult run = run_kvmsim({"run", scenario, "--variant", "v3.16", "--seed", "1",
                                     "--trace", missing}, dir);
   CHECK(run.exit_code == 3);
   CHECK(run.err == "kvmsim: error: --trace: " + missing + ": cannot write: No such file or directory\n");
   CHECK(run.out.empty());
-  const ProcessResult min = kvmsim({"minimize", testutil::trace_path(), "-o", missing}, dir);
+  const ProcessResult min = run_kvmsim({"minimize", testutil::trace_path(), "-o", missing}, dir);
   CHECK(min.exit_code == 3);
   CHECK(min.out.empty());
-  const ProcessResult x = kvmsim({"explore", scenario, "--variant", "v3.16", "--trace", missing}, dir);
+  const ProcessResult x = run_kvmsim({"explore", scenario, "--variant", "v3.16", "--trace", missing}, dir);
   CHECK(x.exit_code == 3);
   CHECK(x.out.empty());
 }
@@ -199,7 +202,7 @@ TEST_CASE("an output that is an input: exit 2, and the input is intact") {
        "--junit: " + dir.path() + "/./r.json: is also the output of --report"},
   };
   for (const Case& c : cases) {
-    const ProcessResult r = kvmsim(c.args, dir);
+    const ProcessResult r = run_kvmsim(c.args, dir);
     CAPTURE(r.err);
     CHECK(r.exit_code == 2);
     CHECK(contains(r.err, "kvmsim: error: " + c.err));
@@ -216,11 +219,53 @@ TEST_CASE("sweep --resume R --report R: the report is updated in place") {
   std::vector<std::string> first = sweep;
   first.insert(first.end(), {"--shard", "1/1", "--report", report});
   // A finished report resumes to itself: nothing left to run.
-  REQUIRE(kvmsim(first, dir).exit_code == 0);
+  REQUIRE(run_kvmsim(first, dir).exit_code == 0);
   std::vector<std::string> again = first;
   again.insert(again.end(), {"--resume", report});
-  const ProcessResult r = kvmsim(again, dir);
+  const ProcessResult r = run_kvmsim(again, dir);
   CHECK(r.exit_code == 0);
   CHECK(r.err.empty());
   CHECK(json_executions(report) == 100);
+}
+
+TEST_CASE("signals: a second one kills, except while outputs are written") {
+  // In a child: the handler is the process's.
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    kvmsim::catch_interrupt();
+    raise(SIGINT);
+    raise(SIGINT);  // kills
+    _exit(0);
+  }
+  CHECK(testutil::wait_exit_code(child) == -SIGINT);
+
+  kvmsim::catch_interrupt();
+  CHECK_FALSE(kvmsim::interrupted().load());
+  raise(SIGTERM);  // handled like SIGINT
+  CHECK(kvmsim::interrupted().load());
+  CHECK(kvmsim::interrupted_exit() == 128 + SIGTERM);
+  {
+    const kvmsim::HoldInterrupts writing;
+    raise(SIGINT);  // would kill this test
+    raise(SIGTERM);
+  }
+  CHECK(kvmsim::interrupted_exit() == 128 + SIGTERM);  // the first one's
+}
+
+TEST_CASE("SIGTERM stops a sweep as Ctrl-C does: its partial report, exit 143") {
+  TempDir dir;
+  const std::string report = dir.file("partial.json");
+  const pid_t pid = testutil::spawn(
+      {testutil::kvmsim_bin(), "sweep", testutil::scenario_path(), "--variant", "v3.16", "--seeds",
+       "0..100000000", "--report", report},
+      dir.file("out"), dir.file("err"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  REQUIRE(kill(pid, SIGTERM) == 0);
+  CHECK(testutil::wait_exit_code(pid) == 143);
+  CHECK(contains(testutil::read_file(dir.file("out")), "INTERRUPTED: partial report ("));
+  CHECK(nlohmann::json::parse(testutil::read_file(report)).at("partial") == true);
+  const uint64_t ran = json_executions(report);
+  CHECK(ran > 0);
+  CHECK(ran < 100000001);
 }

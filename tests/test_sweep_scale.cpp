@@ -30,6 +30,8 @@ using nlohmann::json;
 using testutil::contains;
 using testutil::ProcessResult;
 using testutil::TempDir;
+using testutil::spawn;
+using testutil::wait_exit_code;
 using Seeds = model::SeedIntervals;
 
 ProcessResult kvmsim(std::vector<std::string> args, const TempDir& dir) {

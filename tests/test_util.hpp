@@ -147,7 +147,8 @@ inline ProcessResult run_process(const std::vector<std::string>& argv, const Tem
 }
 
 // Starts argv (argv[0] a path) with stdout and stderr to files; returns its pid.
-inline pid_t spawn(const std::vector<std::string>& argv, const std::string& out, const std::string& err) {
+inline pid_t spawn(const std::vector<std::string>& argv, const std::string& out,
+                   const std::string& err) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -164,6 +165,7 @@ inline pid_t spawn(const std::vector<std::string>& argv, const std::string& out,
   return pid;
 }
 
+// Its exit status, or minus the signal that killed it.
 inline int wait_exit_code(pid_t pid) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0)

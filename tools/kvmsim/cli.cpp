@@ -57,7 +57,8 @@ std::unique_ptr<Cli> make_cli() {
   app.footer(
       "Exit status: 0 as expected, or no violation; 1 an unexpected verdict, a violation, or a "
       "replay that no longer fits; 2 bad input; 3 any other failure (Graphviz, the file "
-      "system); explore: 4 stopped by --max-schedules; sweep: 130 interrupted.");
+      "system); explore: 4 stopped by --max-schedules; sweep: 130 interrupted by SIGINT (Ctrl-C), "
+      "143 by SIGTERM, its partial report written.");
 
   {
     auto a = std::make_shared<SweepArgs>();

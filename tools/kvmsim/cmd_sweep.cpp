@@ -157,12 +157,15 @@ int cmd_sweep(const SweepArgs& args) {
       model::merge(r, model::sweep_seeds(s.scenario, e, to_run(s, r, report.shard), options), e);
       s.wall_seconds[r.variant] +=
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const HoldInterrupts writing;
       if (report_dir) report_dir->add(s.scenario, r);
       if (args.traces && r.first_failing_seed)
         s.traces[r.variant] = write_first_failure(s.scenario, r, *args.traces);
     }
     printer.add(s);
   }
+  // What ran is written whole, whatever signal comes now.
+  const HoldInterrupts writing;
   progress.finish();
   // Stopped by SIGINT before it covered its seeds (a Ctrl-C after the last
   // execution leaves nothing to resume).

@@ -724,7 +724,7 @@ int SweepPrinter::finish(const SweepReport& report, bool interrupted,
                "determinism: {} seeds run twice, {} mismatch{}{}\n", run_twice, mismatches,
                mismatches == 1 ? "" : "es", mismatches ? " (NONDETERMINISTIC above)" : "");
   if (junit) write_junit(json(document(junit_)), *junit);
-  if (interrupted) return kInterruptedExit;
+  if (interrupted) return interrupted_exit();
   return failed_.empty() && unfinished.empty() ? 0 : 1;
 }
 
