@@ -17,6 +17,8 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/file_output.hpp"
+#include "sim/runtime/execution.hpp"
+#include "sim/strategy/random_strategy.hpp"
 #include "test_util.hpp"
 #include "tools/kvmsim/interrupt.hpp"
 
@@ -268,4 +270,39 @@ TEST_CASE("SIGTERM stops a sweep as Ctrl-C does: its partial report, exit 143") 
   const uint64_t ran = json_executions(report);
   CHECK(ran > 0);
   CHECK(ran < 100000001);
+}
+
+TEST_CASE("an execution stops within 1024 decisions of its stop flag, without a verdict") {
+  sim::RandomStrategy strategy;
+  std::atomic<bool> stop{false};
+  sim::ExecutionOptions options{1000000, false};
+  options.stop = &stop;
+  sim::Execution exec(strategy, options);
+  uint64_t stop_at = 5000;  // the point at which the spinner sets the flag; 0: never
+  exec.spawn("spinner", 0, [&] {
+    for (uint64_t n = 1;; ++n) {
+      if (n == stop_at) stop = true;
+      sim::Execution::current().point({});
+    }
+  });
+  const sim::Outcome out = exec.run(1);
+  CHECK(out.interrupted);
+  CHECK_FALSE(out.violation);
+  // Set at decision 5000: seen at the next multiple of 1024.
+  CHECK(out.steps == 5120);
+
+  // Never set: the step bound stays exact between two looks at the flag.
+  stop = false;
+  stop_at = 0;
+  sim::ExecutionOptions bounded{3000, false};
+  bounded.stop = &stop;
+  sim::Execution again(strategy, bounded);
+  again.spawn("spinner", 0, [] {
+    for (;;) sim::Execution::current().point({});
+  });
+  const sim::Outcome end = again.run(1);
+  CHECK_FALSE(end.interrupted);
+  REQUIRE(end.violation);
+  CHECK(end.violation->kind == "step-bound");
+  CHECK(end.steps == 3000);
 }

@@ -25,6 +25,7 @@ class Simulation {
   sim::Outcome run(uint64_t seed);
   const sim::Execution& execution() const { return exec_; }
   void set_hash_only(bool on) { exec_.set_hash_only(on); }
+  void set_stop(const std::atomic<bool>* stop) { exec_.set_stop(stop); }
 
   // The trace of the last run (complete only with record = true).
   sim::Trace trace(uint64_t seed, const std::string& tool) const;

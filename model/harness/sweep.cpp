@@ -112,6 +112,7 @@ SweepResult run_chunk(const Scenario& scenario, const Expectation& expectation,
   SweepResult r = start;
   Simulation simulation(scenario, variant, strategy, options.check_determinism,
                         /*hash_only=*/true);
+  simulation.set_stop(options.stop);
   // The second run of each seed: a fresh Simulation, so state one
   // execution leaks into the next shows up too.
   std::unique_ptr<sim::Strategy> again;
@@ -131,6 +132,11 @@ SweepResult run_chunk(const Scenario& scenario, const Expectation& expectation,
         break;
       }
       const sim::Outcome out = simulation.run(seed);
+      // Stopped midway: not covered, so --resume runs it again.
+      if (out.interrupted) {
+        stopped = true;
+        break;
+      }
       const sim::Metrics& metrics = simulation.execution().metrics();
       fold(r.metrics, metrics, r.executions == 0);
       for (const MetricRelation& rel : expectation.relations)

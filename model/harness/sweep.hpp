@@ -117,8 +117,9 @@ struct SweepOptions {
   // The state to run; null: find_variant(expectation.variant). bisect sets
   // it to run a state as defined, without the --feature overrides.
   const Variant* variant = nullptr;
-  // Checked before every execution: once set, the jobs stop and the result
-  // covers the seeds they ran.
+  // Checked before every execution and within each (sim::ExecutionOptions::
+  // stop): once set, the jobs stop and the result covers the seeds they
+  // finished.
   const std::atomic<bool>* stop = nullptr;
   // Told of executions as they finish (in batches, from any job's thread).
   std::function<void(uint64_t executions, uint64_t violations)> progress;

@@ -53,6 +53,8 @@ Outcome Execution::run(uint64_t seed) {
   violation_.reset();
   internal_error_.clear();
   decisions_ = 0;
+  next_check_ = options_.stop ? std::min(options_.step_bound, kStopInterval) : options_.step_bound;
+  interrupted_ = false;
   preemptions_ = 0;
   finished_ = 0;
   aborting_ = false;
@@ -77,7 +79,7 @@ Outcome Execution::run(uint64_t seed) {
       hasher_->label(l.function, l.object ? std::string_view(*l.object) : std::string_view());
     trace_hash_ = hasher_->finish(info_, {schedule_.data(), schedule_len_}, violation_);
   }
-  return Outcome{violation_, decisions_, preemptions_};
+  return Outcome{violation_, decisions_, preemptions_, interrupted_};
 }
 
 ThreadId Execution::decide(ThreadId current, bool yielding) {
@@ -91,11 +93,22 @@ ThreadId Execution::decide(ThreadId current, bool yielding) {
 
 void Execution::grow_schedule() { schedule_.resize(schedule_.size() * 2); }
 
-bool Execution::point(const Label& next, bool yielding) {
+void Execution::check_bound_and_stop() {
   if (decisions_ >= options_.step_bound)
     fail("step-bound", "no verdict within " + std::to_string(options_.step_bound) +
                            " scheduling decisions" + blocked_summary() +
                            (describe_threads_ ? "; " + describe_threads_() : ""));
+  if (options_.stop->load(std::memory_order_relaxed)) {
+    interrupted_ = true;
+    aborting_ = true;
+    pool_->forget_frames_before_unwinding(current_);
+    throw Abort{};
+  }
+  next_check_ = std::min(options_.step_bound, decisions_ + kStopInterval);
+}
+
+bool Execution::point(const Label& next, bool yielding) {
+  if (decisions_ >= next_check_) [[unlikely]] check_bound_and_stop();
   next_[current_] = next;
   const ThreadId chosen = decide(current_, yielding);
   if (chosen == current_) return false;

@@ -4,6 +4,7 @@
 // strategy which thread runs next, the current one included.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -30,12 +31,16 @@ struct ExecutionOptions {
   // With record: feed the events to the trace hash (trace_hash()) instead
   // of keeping them; the determinism check compares runs by it.
   bool hash_only = false;
+  // Checked every kStopInterval decisions: once set, the execution ends
+  // without a verdict (Outcome::interrupted). A sweep's Ctrl-C.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct Outcome {
   std::optional<Violation> violation;
   uint64_t steps = 0;        // scheduling decisions taken
   uint64_t preemptions = 0;  // switches away from a thread that could go on
+  bool interrupted = false;  // stopped by ExecutionOptions::stop: no verdict
 };
 
 class Execution {
@@ -102,6 +107,7 @@ class Execution {
   // (Trace::hash), computed as the execution ran.
   const std::string& trace_hash() const { return trace_hash_; }
   void set_hash_only(bool on) { options_.hash_only = on; }
+  void set_stop(const std::atomic<bool>* stop) { options_.stop = stop; }
   const Metrics& metrics() const { return metrics_; }
 
   // Called by the worker fiber that runs thread `t`.
@@ -116,7 +122,12 @@ class Execution {
   };
   struct Abort {};  // unwinds a modeled thread when the execution ends early
 
+  // Decisions between two looks at ExecutionOptions::stop: an atomic load
+  // per decision would cost the sweep's hottest path.
+  static constexpr uint64_t kStopInterval = 1024;
+
   ThreadId decide(ThreadId current, bool yielding);
+  void check_bound_and_stop();
   void grow_schedule();
   void switch_to(ThreadId next);
   void finish(ThreadId t);
@@ -150,6 +161,10 @@ class Execution {
   std::string internal_error_;
   ThreadId current_ = kNoThread;
   uint64_t decisions_ = 0;
+  // The decision count at which point() next leaves its fast path: the
+  // step bound, or, with a stop flag, the next look at it.
+  uint64_t next_check_ = 0;
+  bool interrupted_ = false;
   uint64_t preemptions_ = 0;
   size_t finished_ = 0;
   bool aborting_ = false;
