@@ -306,3 +306,36 @@ TEST_CASE("an execution stops within 1024 decisions of its stop flag, without a 
   CHECK(end.violation->kind == "step-bound");
   CHECK(end.steps == 3000);
 }
+
+TEST_CASE("a sweep killed after a checkpoint resumes from it to the uninterrupted result") {
+  TempDir dir;
+  const std::string report = dir.file("r.json");
+  const std::vector<std::string> sweep = {testutil::kvmsim_bin(), "sweep", testutil::scenario_path(),
+                                          "--variant", "v3.16", "--seeds", "0..400000", "--jobs",
+                                          "2", "--json"};
+  std::vector<std::string> killed = sweep;
+  killed.insert(killed.end(), {"--report", report, "--checkpoint-interval", "0"});
+  const pid_t pid = testutil::spawn(killed, dir.file("out"), dir.file("err"));
+  // The first checkpoint: after the first 2 x 16384 seeds, of 400001.
+  int status = 0;
+  while (!fs::exists(report)) {
+    REQUIRE_MESSAGE(waitpid(pid, &status, WNOHANG) == 0, "the sweep ended before a checkpoint");
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  REQUIRE(kill(pid, SIGKILL) == 0);
+  CHECK(testutil::wait_exit_code(pid) == -SIGKILL);
+  CHECK(nlohmann::json::parse(testutil::read_file(report)).at("partial") == true);
+  const uint64_t ran = json_executions(report);
+  CHECK(ran >= 2 * 16384);
+  CHECK(ran < 400001);
+
+  std::vector<std::string> resumed = sweep;
+  resumed.insert(resumed.end(), {"--resume", report, "--report", report});
+  const ProcessResult r = testutil::run_process(resumed, dir);
+  CHECK(r.exit_code == 0);
+  CHECK(nlohmann::json::parse(testutil::read_file(report)).at("partial") == false);
+  CHECK(json_executions(report) == 400001);
+  const ProcessResult whole = testutil::run_process(sweep, dir);
+  CHECK(whole.exit_code == 0);
+  CHECK(r.out == whole.out);
+}

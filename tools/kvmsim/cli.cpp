@@ -76,6 +76,11 @@ std::unique_ptr<Cli> make_cli() {
     s->add_option("--shard", a->shard, "K/N: run only shard K (1-based) of N of every seed range");
     s->add_option("--report", a->report, "write the JSON report here (for kvmsim merge)");
     s->add_option("--resume", a->resume, "continue the partial report of an interrupted sweep");
+    s->add_option("--checkpoint-interval", a->checkpoint_interval,
+                  "with --report: write the partial report every SECONDS while sweeping, so that "
+                  "a killed sweep resumes from it")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     s->add_option("--junit", a->junit, "write JUnit XML: a test case per scenario and variant");
     s->add_flag("--check-determinism", a->check_determinism,
                 "run every seed twice and compare the trace hashes");

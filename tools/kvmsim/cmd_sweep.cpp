@@ -25,6 +25,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Seeds per job between two chances to checkpoint: about 0.1 s of the
+// fastest scenarios, so that starting the jobs again costs nothing worth
+// measuring.
+constexpr uint64_t kPieceSeeds = 16384;
+
 // Sweeps run without recording; the first failing seed is re-run with it
 // (determinism makes that the same execution) and its trace written.
 std::string write_first_failure(const model::Scenario& scenario, const model::SweepResult& r,
@@ -83,6 +88,37 @@ model::SeedIntervals to_run(const ScenarioSweep& s, const model::SweepResult& r,
   for (const auto& [a, b] : planned_seeds(s, shard))
     for (const auto& gap : model::missing_seeds(r.seeds, a, b)) todo.push_back(gap);
   return todo;
+}
+
+// `seeds` in pieces of at most `n` seeds, in order: a sweep with --report
+// writes its partial report between two. At least one piece, empty if
+// `seeds` is: each variant is swept (and judged) as before.
+std::vector<model::SeedIntervals> pieces(const model::SeedIntervals& seeds, uint64_t n) {
+  std::vector<model::SeedIntervals> out;
+  uint64_t room = 0;  // seeds the last piece may still take
+  for (auto [a, b] : seeds) {
+    for (;;) {
+      if (room == 0) {
+        out.emplace_back();
+        room = n;
+      }
+      const uint64_t take_last = b - a < room ? b : a + room - 1;
+      out.back().emplace_back(a, take_last);
+      room -= take_last - a + 1;
+      if (take_last == b) break;
+      a = take_last + 1;
+    }
+  }
+  if (out.empty()) out.emplace_back();
+  return out;
+}
+
+// Writes the report of what ran so far. A sweep killed (SIGKILL, a power
+// cut) loses at most what ran since, and --resume continues from it.
+void checkpoint(SweepReport& report, const std::string& path) {
+  const HoldInterrupts writing;
+  report.partial = true;
+  write_report(report, path);
 }
 
 // Continues the partial report at `path`: the same sweep, with what it ran.
@@ -145,6 +181,10 @@ int cmd_sweep(const SweepArgs& args) {
   std::optional<ReportDir> report_dir;
   if (args.report_dir) report_dir.emplace(*args.report_dir, args.resume.has_value());
   SweepPrinter printer(format, args.params, args.shard);
+  // Without --report a sweep runs each variant's seeds in one piece.
+  const uint64_t piece_seeds = args.report ? kPieceSeeds * args.jobs : UINT64_MAX;
+  const auto checkpoint_interval = std::chrono::duration<double>(args.checkpoint_interval);
+  auto last_checkpoint = std::chrono::steady_clock::now();
   if (const std::string o = overrides_heading(); !o.empty() && format == OutputFormat::text)
     fmt::print("{}\n", o);
   for (ScenarioSweep& s : report.scenarios) {
@@ -152,11 +192,19 @@ int cmd_sweep(const SweepArgs& args) {
       const model::Expectation e = model::expectation_for(s.scenario, r.variant);
       options.strategy = r.strategy;
       options.has_expectation = r.has_expectation;
-      // Wall time, for JUnit only: the one output that may hold it.
-      const auto start = std::chrono::steady_clock::now();
-      model::merge(r, model::sweep_seeds(s.scenario, e, to_run(s, r, report.shard), options), e);
-      s.wall_seconds[r.variant] +=
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      for (const model::SeedIntervals& piece : pieces(to_run(s, r, report.shard), piece_seeds)) {
+        // Wall time, for JUnit only: the one output that may hold it. And
+        // when to checkpoint, never what.
+        const auto start = std::chrono::steady_clock::now();
+        model::merge(r, model::sweep_seeds(s.scenario, e, piece, options), e);
+        s.wall_seconds[r.variant] +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (args.report && !interrupted() &&
+            std::chrono::steady_clock::now() - last_checkpoint >= checkpoint_interval) {
+          checkpoint(report, *args.report);
+          last_checkpoint = std::chrono::steady_clock::now();
+        }
+      }
       const HoldInterrupts writing;
       if (report_dir) report_dir->add(s.scenario, r);
       if (args.traces && r.first_failing_seed)

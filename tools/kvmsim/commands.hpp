@@ -23,6 +23,7 @@ struct SweepArgs {
   std::optional<std::string> shard;     // "K/N": run shard K of N of every seed range
   std::optional<std::string> report;    // write the JSON report here (mergeable)
   std::optional<std::string> resume;    // a partial report to continue from
+  double checkpoint_interval = 30;      // seconds between partial reports written to `report`
   std::optional<std::string> junit;     // JUnit XML here
   bool check_determinism = false;       // run every seed twice, compare trace hashes
   std::optional<std::string> traces;  // directory for first-failure traces
