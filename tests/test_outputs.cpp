@@ -260,9 +260,14 @@ TEST_CASE("SIGTERM stops a sweep as Ctrl-C does: its partial report, exit 143") 
   const std::string report = dir.file("partial.json");
   const pid_t pid = testutil::spawn(
       {testutil::kvmsim_bin(), "sweep", testutil::scenario_path(), "--variant", "v3.16", "--seeds",
-       "0..100000000", "--report", report},
+       "0..100000000", "--report", report, "--checkpoint-interval", "0"},
       dir.file("out"), dir.file("err"));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Its first checkpoint: the handler is installed by then.
+  int status = 0;
+  while (!fs::exists(report)) {
+    REQUIRE_MESSAGE(waitpid(pid, &status, WNOHANG) == 0, "the sweep ended before a checkpoint");
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
   REQUIRE(kill(pid, SIGTERM) == 0);
   CHECK(testutil::wait_exit_code(pid) == 143);
   CHECK(contains(testutil::read_file(dir.file("out")), "INTERRUPTED: partial report ("));

@@ -215,7 +215,7 @@ int cmd_sweep(const SweepArgs& args) {
   // What ran is written whole, whatever signal comes now.
   const HoldInterrupts writing;
   progress.finish();
-  // Stopped by SIGINT before it covered its seeds (a Ctrl-C after the last
+  // Stopped by a signal before it covered its seeds (a Ctrl-C after the last
   // execution leaves nothing to resume).
   report.partial = false;
   for (const ScenarioSweep& s : report.scenarios)
