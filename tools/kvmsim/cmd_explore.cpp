@@ -210,7 +210,7 @@ int cmd_explore(const ExploreArgs& args) {
     print_human(args, scenario, r, seconds, resumed);
   }
   if (r.search.failing) return 1;
-  if (r.search.interrupted) return kInterruptedExit;
+  if (r.search.interrupted) return interrupted_exit();
   return r.search.complete ? 0 : 4;
 }
 
