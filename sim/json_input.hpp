@@ -19,8 +19,29 @@ class InputError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Parses `path` as JSON; InputError on a missing file or a syntax error.
-nlohmann::json read_json_file(const std::string& path);
+// How much kvmsim reads of one kind of input file: far above anything it
+// ships or writes, low enough that a wrong file (a disk image, a log) is
+// refused before it is parsed into memory many times its size.
+struct InputLimit {
+  const char* kind;  // "a scenario": named in the error
+  uint64_t bytes;
+};
+inline constexpr InputLimit kScenarioInput{"a scenario", uint64_t{4} << 20};
+inline constexpr InputLimit kVariantsInput{"a variants file", uint64_t{4} << 20};
+// A trace of an execution at the largest step_bound (10^7 steps).
+inline constexpr InputLimit kTraceInput{"a trace", uint64_t{1} << 30};
+inline constexpr InputLimit kReportInput{"a sweep report", uint64_t{256} << 20};
+
+// Deeper nesting is refused while parsing: nothing kvmsim reads nests more
+// than a few levels, and walking (or destroying) a value nested 100,000 deep
+// recurses once per level, past the end of the stack.
+inline constexpr int kMaxJsonDepth = 64;
+
+// Parses the regular file `path` as JSON. InputError (naming the file, and
+// the JSON pointer where there is one) if it cannot be opened, is no regular
+// file, is larger than `limit`, is not JSON, nests deeper than kMaxJsonDepth,
+// or names a member twice in one object (JSON leaves it open which counts).
+nlohmann::json read_json_file(const std::string& path, InputLimit limit);
 
 // A JSON value together with where it came from.
 class JsonIn {

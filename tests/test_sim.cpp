@@ -939,10 +939,10 @@ TEST_CASE("json input: values, errors with file and pointer") {
   CHECK(testutil::contains(message([&] { root.expect_object({"a"}); }), "file.json: /s:"));
   CHECK(message([&] { root.expect_object({"a", "s"}); }) == "no error");
   testutil::TempDir dir;
-  CHECK(testutil::contains(message([&] { sim::read_json_file(dir.file("nope.json")); }),
+  CHECK(testutil::contains(message([&] { sim::read_json_file(dir.file("nope.json"), sim::kScenarioInput); }),
                            dir.file("nope.json")));
   testutil::write_file(dir.file("bad.json"), "{\"a\": ");
-  CHECK(testutil::contains(message([&] { sim::read_json_file(dir.file("bad.json")); }),
+  CHECK(testutil::contains(message([&] { sim::read_json_file(dir.file("bad.json"), sim::kScenarioInput); }),
                            dir.file("bad.json")));
 }
 

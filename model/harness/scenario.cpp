@@ -5,12 +5,15 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include <fmt/format.h>
+
 #include "model/virt/kvm/kvm_main.hpp"
 #include "model/harness/scenario_kinds.hpp"
 #include "model/variants/variants.hpp"
 #include "sim/json_input.hpp"
 #include "sim/parse_int.hpp"
 #include "sim/strategy/pct_strategy.hpp"
+#include "sim/trace/event.hpp"
 
 namespace model {
 
@@ -20,6 +23,9 @@ namespace {
 
 constexpr uint64_t kMaxGfns = 1 << 16;
 constexpr size_t kMaxThreads = 64;
+// An execution keeps its events: an unbounded one grows without limit.
+constexpr uint64_t kMaxStepBound = 10'000'000;
+constexpr uint64_t kMaxSeedCount = uint64_t{1} << 63;
 
 // One violation kind as a file names it: known to the model (a typo would
 // make an expectation that no execution can meet).
@@ -177,8 +183,9 @@ Op parse_op(const JsonIn& j, ThreadSpec::Kind kind, const std::vector<std::strin
         op.until = true;
       }
       op.gfn = j.at("gfn").u64();
-      op.level = j.has("level") ? static_cast<unsigned>(j.at("level").u64()) : 1;
-      if (op.level < 1 || op.level > 5) j.at("level").error("level is 1 (4K page table) to 5");
+      const uint64_t level = j.has("level") ? j.at("level").u64() : 1;
+      if (level < 1 || level > 5) j.at("level").error("level is 1 (4K page table) to 5");
+      op.level = static_cast<unsigned>(level);
       op.count = j.has("count") ? j.at("count").u64() : 1;
       if (op.count == 0 || op.count > 100000) j.at("count").error("must be between 1 and 100000");
     } else if (name == "enter_smm" || name == "leave_smm") {
@@ -359,6 +366,10 @@ std::pair<uint64_t, uint64_t> parse_seed_range(const std::string& text) {
   const uint64_t a = number(std::string_view(text).substr(0, dots));
   const uint64_t b = number(std::string_view(text).substr(dots + 2));
   if (b < a) throw std::invalid_argument("seed range '" + text + "' is empty (B < A)");
+  // So that a range's seed count, B - A + 1, is a 64-bit number.
+  if (b - a >= kMaxSeedCount)
+    throw std::invalid_argument(fmt::format(
+        "seed range '{}' has more than 2^63 seeds, more than any sweep can run", text));
   return {a, b};
 }
 
@@ -487,7 +498,9 @@ Scenario parse_scenario(const nlohmann::json& raw, const std::string& path,
     if (kind == "vcpu") spec.kind = ThreadSpec::Kind::vcpu;
     else if (kind == "updater") spec.kind = ThreadSpec::Kind::updater;
     else t.at("kind").error("unknown thread kind '" + kind + "' (known: vcpu, updater)");
-    spec.cpu = t.has("cpu") ? static_cast<int>(t.at("cpu").u64()) : static_cast<int>(i);
+    const uint64_t cpu = t.has("cpu") ? t.at("cpu").u64() : i;
+    if (cpu >= sim::kMaxCpus) t.at("cpu").error(fmt::format("must be below {}", sim::kMaxCpus));
+    spec.cpu = static_cast<int>(cpu);
     for (const auto& o : t.at("program").items()) {
       Op op = parse_op(o, spec.kind, names, is_vcpu, sc);
       switch (op.kind) {
@@ -542,7 +555,8 @@ Scenario parse_scenario(const nlohmann::json& raw, const std::string& path,
     ex.at("seeds").error(e.what());
   }
   sc.exploration.step_bound = ex.at("step_bound").u64();
-  if (sc.exploration.step_bound == 0) ex.at("step_bound").error("must be positive");
+  if (sc.exploration.step_bound == 0 || sc.exploration.step_bound > kMaxStepBound)
+    ex.at("step_bound").error(fmt::format("must be between 1 and {}", kMaxStepBound));
   return sc;
 }
 
@@ -567,7 +581,7 @@ std::vector<std::string> scenario_files(const std::vector<std::string>& paths) {
 }
 
 Scenario load_scenario(const std::string& path, const ParamValues& overrides) {
-  return parse_scenario(sim::read_json_file(path), path, overrides);
+  return parse_scenario(sim::read_json_file(path, sim::kScenarioInput), path, overrides);
 }
 
 }  // namespace model

@@ -32,9 +32,10 @@ std::vector<InitialShadowPage> parse_shadow_pages(const sim::JsonIn& j,
     if (sp.count == 0 || total > kMaxShadowPages)
       p.at("count").error("between 1 and " + std::to_string(kMaxShadowPages) + " pages in all");
     sp.gfn = p.at("gfn").u64();
-    sp.level = static_cast<unsigned>(p.at("level").u64());
-    if (sp.level < PT_PAGE_TABLE_LEVEL || sp.level > PT64_ROOT_MAX_LEVEL)
+    const uint64_t level = p.at("level").u64();
+    if (level < PT_PAGE_TABLE_LEVEL || level > PT64_ROOT_MAX_LEVEL)
       p.at("level").error("level is 1 (4K page table) to 5");
+    sp.level = static_cast<unsigned>(level);
     sp.direct = p.has("direct") && p.at("direct").boolean();
     if (p.has("root_count")) {
       const uint64_t n = p.at("root_count").u64();

@@ -173,7 +173,7 @@ void load_variants_file(const std::string& path) {
   Registry& r = registry();
   std::vector<Variant> known = r.builtin;
   known.insert(known.end(), r.user.begin(), r.user.end());
-  for (Variant& v : read_states(sim::read_json_file(path), path, known, false))
+  for (Variant& v : read_states(sim::read_json_file(path, sim::kVariantsInput), path, known, false))
     r.user.push_back(std::move(v));
   rebuild_states(r);
 }

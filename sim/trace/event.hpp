@@ -30,9 +30,12 @@ struct StepLabel {
   bool operator==(const StepLabel&) const = default;
 };
 
+// A thread's CPU only labels timelines; the bound keeps it an int.
+inline constexpr uint64_t kMaxCpus = 4096;
+
 struct ThreadInfo {
   std::string name;
-  int cpu = 0;
+  int cpu = 0;  // below kMaxCpus
 
   bool operator==(const ThreadInfo&) const = default;
 };

@@ -98,7 +98,7 @@ static Event event_from(const JsonIn& j, size_t threads) {
 }
 
 Trace read_trace(const std::string& path) {
-  const json doc = read_json_file(path);
+  const json doc = read_json_file(path, kTraceInput);
   const JsonIn root(doc, path);
   const uint64_t version = root.at("version").u64();
   if (version != 1 && version != kTraceFormatVersion)
@@ -132,7 +132,9 @@ Trace read_trace(const std::string& path) {
   t.step_bound = root.at("step_bound").u64();
   for (const auto& th : root.at("threads").items()) {
     th.expect_object({"name", "cpu"});
-    t.threads.push_back(ThreadInfo{th.at("name").str(), static_cast<int>(th.at("cpu").u64())});
+    const uint64_t cpu = th.at("cpu").u64();
+    if (cpu >= kMaxCpus) th.at("cpu").error("must be below " + std::to_string(kMaxCpus));
+    t.threads.push_back(ThreadInfo{th.at("name").str(), static_cast<int>(cpu)});
   }
   if (t.threads.empty()) root.at("threads").error("a trace has at least one thread");
   for (const auto& s : root.at("schedule").items())

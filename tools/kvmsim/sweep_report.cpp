@@ -479,7 +479,7 @@ void write_report(const SweepReport& report, const std::string& path) {
 }
 
 SweepReport read_report(const std::string& path) {
-  const json doc = sim::read_json_file(path);
+  const json doc = sim::read_json_file(path, sim::kReportInput);
   const sim::JsonIn in(doc, path);
   if (doc.is_object() && doc.contains("kvmsim_sweep_report"))
     in.error(fmt::format("a sweep report of format version 1, which this kvmsim does not read "
