@@ -261,3 +261,18 @@ TEST_CASE("an empty shard has nothing to judge: exit 0, and its report merges") 
   CHECK(m.exit_code == 0);
   CHECK(contains(m.out, "covered at every variant: seeds 0..1 (2 executions, random)"));
 }
+
+TEST_CASE("a scenario's PCT depth too deep for it names the file and /exploration/strategy") {
+  testutil::TempDir dir;
+  const std::string pct = write(dir, "pct.json", replaced(scenario_text(), "\"strategy\": \"random\"",
+                                                          "\"strategy\": \"pct:1000000\""));
+  const std::string why = "strategy 'pct:1000000': ee3d1570b586-mmio-cache-generation at v3.16 takes ";
+  check_refused({"sweep", pct, "--variant", "v3.16", "--seeds", "0..1"},
+                pct + ": /exploration/strategy: " + why, dir);
+  check_refused({"run", pct, "--variant", "v3.16", "--seed", "1"},
+                pct + ": /exploration/strategy: " + why, dir);
+  // Given with --strategy, it is the option's.
+  check_refused({"sweep", testutil::scenario_path(), "--variant", "v3.16", "--seeds", "0..1",
+                 "--strategy", "pct:1000000"},
+                why, dir);
+}

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "model/harness/simulation.hpp"
+#include "sim/json_input.hpp"
 #include "sim/strategy/pct_strategy.hpp"
 
 namespace model {
@@ -41,11 +42,16 @@ std::unique_ptr<sim::Strategy> make_scenario_strategy(const Scenario& scenario,
   const std::optional<sim::PctSpec> pct = sim::parse_pct_spec(spec);
   if (!pct || pct->steps) return sim::make_strategy(spec);
   const uint64_t k = calibrate_pct_steps(scenario, variant);
-  if (pct->depth - 1 > k)
-    throw std::invalid_argument(fmt::format(
+  if (pct->depth - 1 > k) {
+    const std::string why = fmt::format(
         "strategy '{}': {} at {} takes {} steps, fewer than the {} priority-change points of "
         "depth {}; give a smaller depth or pct:{}:K",
-        spec, scenario.name, variant.name, k, pct->depth - 1, pct->depth, pct->depth));
+        spec, scenario.name, variant.name, k, pct->depth - 1, pct->depth, pct->depth);
+    // The scenario's own strategy (not --strategy): name where it is written.
+    if (spec == scenario.exploration.strategy)
+      sim::JsonIn(nlohmann::json(), scenario.path, "/exploration/strategy").error(why);
+    throw std::invalid_argument(why);
+  }
   return std::make_unique<sim::PctStrategy>(pct->depth, k);
 }
 
