@@ -756,7 +756,7 @@ TEST_CASE("scenario validation: errors name the file and the JSON path") {
       {"seed range not numbers", [](J& j) { j["exploration"]["seeds"] = "a..b"; },
        "/exploration/seeds", "a..b"},
       {"zero step bound", [](J& j) { j["exploration"]["step_bound"] = 0; },
-       "/exploration/step_bound", "positive"},
+       "/exploration/step_bound", "must be between 1 and 10000000"},
       {"unknown strategy", [](J& j) { j["exploration"]["strategy"] = "pct"; },
        "/exploration/strategy", "unknown strategy"},
       {"PCT of depth 0", [](J& j) { j["exploration"]["strategy"] = "pct:0"; },
@@ -1064,10 +1064,11 @@ TEST_CASE("parse_seed_range") {
   CHECK(model::parse_seed_range("0..999") == std::pair<uint64_t, uint64_t>{0, 999});
   CHECK(model::parse_seed_range("7") == std::pair<uint64_t, uint64_t>{7, 7});
   CHECK(model::parse_seed_range("3..3") == std::pair<uint64_t, uint64_t>{3, 3});
-  CHECK(model::parse_seed_range("0..18446744073709551615") ==
-        std::pair<uint64_t, uint64_t>{0, 18446744073709551615ULL});
+  CHECK(model::parse_seed_range("1..9223372036854775808") ==
+        std::pair<uint64_t, uint64_t>{1, 9223372036854775808ULL});  // 2^63 seeds
   for (const char* bad : {"5..2", "", "..", "..5", "5..", "a..b", "-1..3", "1..2..3", "1...3",
-                          " 1..2", "0x10..0x20"}) {
+                          " 1..2", "0x10..0x20", "0..18446744073709551615",
+                          "0..9223372036854775808"}) {
     CAPTURE(bad);
     CHECK_THROWS_AS(model::parse_seed_range(bad), std::invalid_argument);
   }

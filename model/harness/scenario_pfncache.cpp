@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "model/harness/scenario.hpp"
+#include "model/virt/kvm/kvm_main.hpp"
 
 namespace model {
 
@@ -40,6 +41,9 @@ std::vector<InitialHostMapping> parse_host_mappings(const JsonIn& j) {
     if (h.hva & ~PAGE_MASK) m.at("hva").error("must be page aligned");
     h.pages = m.at("pages").u64();
     if (h.pages == 0 || h.pages > 4096) m.at("pages").error("must be between 1 and 4096");
+    // So that the overlap check below cannot wrap around 2^64.
+    if (!userspace_range_ok(h.hva, h.pages))
+      m.error("the mapping must lie in the user address space (below 0x7ffffffff000)");
     for (const auto& other : out)
       if (h.hva < other.hva + (other.pages << PAGE_SHIFT) && other.hva < h.hva + (h.pages << PAGE_SHIFT))
         m.error("overlaps an earlier mapping");

@@ -10,6 +10,14 @@
 
 namespace kvmsim {
 
+namespace {
+
+// Each combination is a scenario of its own, with its own report rows: far
+// more than anyone reads, and the grid would fill memory first.
+constexpr uint64_t kMaxParamCombinations = 10000;
+
+}  // namespace
+
 std::pair<uint64_t, uint64_t> seed_range(const std::optional<std::string>& seeds,
                                          const model::Scenario& scenario) {
   if (!seeds) return {scenario.exploration.seed_begin, scenario.exploration.seed_end};
@@ -40,6 +48,10 @@ std::vector<model::ParamValues> param_grid(const std::vector<std::string>& specs
     }
     for (const auto& combination : grid)
       if (combination.count(name)) throw sim::InputError("--param " + name + " given twice");
+    if (grid.size() * values.size() > kMaxParamCombinations)
+      throw sim::InputError(fmt::format("--param: {} combinations of values, more than the {} "
+                                        "a sweep runs",
+                                        grid.size() * values.size(), kMaxParamCombinations));
     std::vector<model::ParamValues> next;
     for (const auto& combination : grid)
       for (uint64_t v : values) {
