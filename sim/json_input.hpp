@@ -31,6 +31,10 @@ inline constexpr InputLimit kVariantsInput{"a variants file", uint64_t{4} << 20}
 // A trace of an execution at the largest step_bound (10^7 steps).
 inline constexpr InputLimit kTraceInput{"a trace", uint64_t{1} << 30};
 inline constexpr InputLimit kReportInput{"a sweep report", uint64_t{256} << 20};
+// explore's checkpoint and a report directory's index.json: a few counts and
+// one entry per violation signature.
+inline constexpr InputLimit kCheckpointInput{"an explore checkpoint", uint64_t{16} << 20};
+inline constexpr InputLimit kIndexInput{"a report directory's index", uint64_t{64} << 20};
 
 // Deeper nesting is refused while parsing: nothing kvmsim reads nests more
 // than a few levels, and walking (or destroying) a value nested 100,000 deep

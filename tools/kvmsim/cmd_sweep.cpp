@@ -90,27 +90,20 @@ model::SeedIntervals to_run(const ScenarioSweep& s, const model::SweepResult& r,
   return todo;
 }
 
-// `seeds` in pieces of at most `n` seeds, in order: a sweep with --report
-// writes its partial report between two. At least one piece, empty if
-// `seeds` is: each variant is swept (and judged) as before.
-std::vector<model::SeedIntervals> pieces(const model::SeedIntervals& seeds, uint64_t n) {
-  std::vector<model::SeedIntervals> out;
-  uint64_t room = 0;  // seeds the last piece may still take
-  for (auto [a, b] : seeds) {
-    for (;;) {
-      if (room == 0) {
-        out.emplace_back();
-        room = n;
-      }
-      const uint64_t take_last = b - a < room ? b : a + room - 1;
-      out.back().emplace_back(a, take_last);
-      room -= take_last - a + 1;
-      if (take_last == b) break;
-      a = take_last + 1;
-    }
+// The first `n` seeds of `rest`, taken off it: a sweep with --report runs
+// its seeds in such pieces and writes its partial report between two. Taken
+// one at a time, as 2^63 seeds are too many pieces to list.
+model::SeedIntervals take_piece(model::SeedIntervals& rest, uint64_t n) {
+  model::SeedIntervals piece;
+  while (n > 0 && !rest.empty()) {
+    auto& [a, b] = rest.front();
+    const uint64_t last = b - a < n ? b : a + n - 1;
+    piece.emplace_back(a, last);
+    n -= last - a + 1;
+    if (last == b) rest.erase(rest.begin());
+    else a = last + 1;
   }
-  if (out.empty()) out.emplace_back();
-  return out;
+  return piece;
 }
 
 // Writes the report of what ran so far. A sweep killed (SIGKILL, a power
@@ -192,7 +185,11 @@ int cmd_sweep(const SweepArgs& args) {
       const model::Expectation e = model::expectation_for(s.scenario, r.variant);
       options.strategy = r.strategy;
       options.has_expectation = r.has_expectation;
-      for (const model::SeedIntervals& piece : pieces(to_run(s, r, report.shard), piece_seeds)) {
+      // At least one piece, empty if nothing is left: each variant is swept
+      // (and judged) as before.
+      model::SeedIntervals rest = to_run(s, r, report.shard);
+      do {
+        const model::SeedIntervals piece = take_piece(rest, piece_seeds);
         // Wall time, for JUnit only: the one output that may hold it. And
         // when to checkpoint, never what.
         const auto start = std::chrono::steady_clock::now();
@@ -204,7 +201,7 @@ int cmd_sweep(const SweepArgs& args) {
           checkpoint(report, *args.report);
           last_checkpoint = std::chrono::steady_clock::now();
         }
-      }
+      } while (!rest.empty() && !interrupted());
       const HoldInterrupts writing;
       if (report_dir) report_dir->add(s.scenario, r);
       if (args.traces && r.first_failing_seed)

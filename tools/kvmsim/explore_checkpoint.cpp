@@ -57,7 +57,7 @@ void write_checkpoint(const ExploreSetting& setting, const ExploreCheckpoint& c,
 }
 
 ExploreCheckpoint read_checkpoint(const ExploreSetting& setting, const std::string& path) {
-  const json doc = sim::read_json_file(path);
+  const json doc = sim::read_json_file(path, sim::kCheckpointInput);
   const sim::JsonIn in(doc, path);
   if (!doc.is_object() || doc.value("format", json()) != kFormat)
     in.error(fmt::format("not a kvmsim explore checkpoint (\"format\" is not \"{}\"; write one "

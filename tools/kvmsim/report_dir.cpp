@@ -34,7 +34,7 @@ ReportDir::ReportDir(std::string dir, bool resume) : dir_(std::move(dir)) {
   if (ec) throw sim::InputError(dir_ + ": cannot create directory: " + ec.message());
   const std::string index = (fs::path(dir_) / "index.json").string();
   if (!resume || !fs::exists(index)) return;
-  const nlohmann::json doc = sim::read_json_file(index);
+  const nlohmann::json doc = sim::read_json_file(index, sim::kIndexInput);
   const sim::JsonIn in(doc, index);
   if (!doc.is_object() || doc.value("format", nlohmann::json()) != kIndexFormat)
     in.error(fmt::format("not the index of a kvmsim report directory (\"format\" is not \"{}\")",
