@@ -47,7 +47,16 @@ nlohmann::json to_json(const Trace& t);
 std::string scenario_sha256(const nlohmann::json& scenario);
 
 // Reads a trace file; InputError naming the file and JSON path on bad input.
+// It is trace_from_json, then check_trace_hashes.
 Trace read_trace(const std::string& path);
+// A trace document's fields, each checked for form (the hashes are left to
+// check_trace_hashes); `path` names it in errors.
+Trace trace_from_json(const nlohmann::json& doc, const std::string& path);
+// InputError unless the scenario's sha256 and the trace's hash that `doc`
+// records are those of `t`: the trace was not edited. (Anyone can edit a
+// trace and record the new hashes, so nothing after this check may rely on
+// it for more than a clear error.)
+void check_trace_hashes(const Trace& t, const nlohmann::json& doc, const std::string& path);
 void write_trace(const Trace& t, const std::string& path);  // atomically (temp + rename)
 
 nlohmann::json event_to_json(const Event& e);
