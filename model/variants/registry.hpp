@@ -28,6 +28,9 @@ const std::vector<Variant>& variants_as_defined();
 // and JSON path: bad syntax, an unknown base or feature, a value of the
 // wrong type, a name already taken.
 void load_variants_file(const std::string& path);
+// The states of a variants file as load_variants_file reads them, without
+// adding them.
+std::vector<Variant> read_variants_file(const std::string& path);
 
 // --feature NAME=VALUE, applied to every state. VALUE is JSON (true, 2,
 // "bit63") or a bare enumerator name (bit63). InputError naming the option.

@@ -169,12 +169,14 @@ const Variant& find_variant(const std::string& name) {
   throw sim::InputError(fmt::format("unknown variant '{}' (known: {})", name, names(states)));
 }
 
+std::vector<Variant> read_variants_file(const std::string& path) {
+  return read_states(sim::read_json_file(path, sim::kVariantsInput), path, variants_as_defined(),
+                     false);
+}
+
 void load_variants_file(const std::string& path) {
   Registry& r = registry();
-  std::vector<Variant> known = r.builtin;
-  known.insert(known.end(), r.user.begin(), r.user.end());
-  for (Variant& v : read_states(sim::read_json_file(path, sim::kVariantsInput), path, known, false))
-    r.user.push_back(std::move(v));
+  for (Variant& v : read_variants_file(path)) r.user.push_back(std::move(v));
   rebuild_states(r);
 }
 
