@@ -10,7 +10,11 @@ MinimizedTrace minimize_trace(const sim::Trace& failing, const std::string& path
                               const std::string& tool, const sim::MinimizeOptions& options) {
   if (!failing.violation)
     throw sim::InputError(path + ": nothing to minimize: the trace has no violation");
-  const auto [scenario, variant] = trace_setting(failing, path);
+  // Not a structured binding: clang before 16 (the fuzz build's) cannot
+  // capture one in a lambda.
+  const TraceSetting setting = trace_setting(failing, path);
+  const Scenario& scenario = setting.scenario;
+  const Variant* variant = setting.variant;
 
   // A fresh VM per execution, as a sweep has; the guided strategy ignores
   // the seed, which is passed on for the model's sake.
