@@ -14,6 +14,9 @@ packages=(
   fonts-dejavu-extra
   parallel
   python3 python3-jsonschema
+  # The fuzz build (tools/fuzz/build.sh): clang, and libFuzzer with the
+  # sanitizer runtimes (libclang_rt.fuzzer*.a).
+  clang libclang-rt-14-dev
 )
 
 missing=()

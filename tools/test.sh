@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Runs every test twice: in an optimised build and in a build with
-# AddressSanitizer and UndefinedBehaviorSanitizer. Installs what is missing
+# AddressSanitizer and UndefinedBehaviorSanitizer; then fuzzes the input
+# loaders for a while (tools/fuzz). Installs what is missing
 # first, so it works on a fresh Debian 12 machine (and in CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +43,18 @@ run_suite build --buildtype=release -Dtests=enabled
 # fail here, which has so far only ever meant a copy to remove.
 run_suite build-asan --buildtype=custom -Doptimization=1 -Ddebug=true -Dtests=enabled \
   -Db_sanitize=address,undefined -Dcpp_args=-g1 -Dunity=on
+
+# The input loaders under libFuzzer, 30 s per target over the corpora in
+# tools/fuzz/corpus (tools/fuzz/README.md): about 2 minutes to build with
+# clang and 2 to run on 2 cores. Any crash, sanitizer report, leak, timeout
+# or out-of-memory counts as a failed test.
+bash tools/fuzz/build.sh build-fuzz
+if bash tools/fuzz/run.sh build-fuzz 30; then
+  passed=$((passed + 1))
+else
+  echo "fuzz: failed (the input is in build-fuzz/fuzz-artifacts/)"
+  failed=$((failed + 1))
+fi
 
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
