@@ -20,6 +20,7 @@
 #include "model/harness/scenario.hpp"
 #include "model/harness/simulation.hpp"
 #include "model/variants/variants.hpp"
+#include "sim/json_input.hpp"
 #include "sim/strategy/random_strategy.hpp"
 #include "sim/strategy/replay_strategy.hpp"
 #include "sim/sync/shared.hpp"
@@ -490,4 +491,20 @@ TEST_CASE("kvmsim replay: an edited seed or step bound is a mismatch; a searched
   const ProcessResult searched = kvmsim({"replay", found}, dir);
   CHECK(contains(searched.out, "replay matches the recording"));
   CHECK(contains(searched.out, "(seed 0 not checked: the schedule comes from explore:1)\n"));
+
+TEST_CASE("trace_from_json reads an edited trace; check_trace_hashes and read_trace refuse it") {
+  testutil::TempDir dir;
+  json doc = sim::read_json_file(testutil::trace_path());
+  const std::string value = doc["events"][0]["value"].get<std::string>();
+  doc["events"][0]["value"] = value + " (edited)";
+  const std::string path = dir.file("edited.json");
+  testutil::write_file(path, doc.dump(1));
+
+  const sim::Trace t = sim::trace_from_json(doc, path);
+  CHECK(t.events.at(0).value == value + " (edited)");
+  CHECK_THROWS_WITH(sim::check_trace_hashes(t, doc, path),
+                    (path + ": /hash: does not match the recorded execution (the trace was "
+                            "edited)").c_str());
+  CHECK_THROWS_WITH(sim::read_trace(path), (path + ": /hash: does not match the recorded "
+                                                   "execution (the trace was edited)").c_str());
 }

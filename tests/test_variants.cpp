@@ -17,6 +17,7 @@
 #include "kernel_states.hpp"
 #include "model/variants/features.hpp"
 #include "model/variants/registry.hpp"
+#include "sim/json_input.hpp"
 #include "test_util.hpp"
 
 using nlohmann::json;
@@ -481,4 +482,17 @@ TEST_CASE("a trace whose variant_definition names no known base or feature is re
     testutil::write_file(path, edited.dump());
     check_refused({"replay", path}, path + ": " + c.message, dir);
   }
+}
+
+TEST_CASE("read_variants_file reads a file's states without adding them") {
+  testutil::TempDir dir;
+  const std::string path = dir.file("states.json");
+  testutil::write_file(path, on_v61("read-only", {{"pfncache.active_rules", false}}).dump());
+  const size_t before = model::all_variants().size();
+  const std::vector<model::Variant> states = model::read_variants_file(path);
+  REQUIRE(states.size() == 1);
+  CHECK(states[0].name == "read-only");
+  CHECK(states[0].base == "v6.1");
+  CHECK(model::all_variants().size() == before);
+  CHECK_THROWS_AS(model::find_variant("read-only"), sim::InputError);
 }
