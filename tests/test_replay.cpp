@@ -491,10 +491,11 @@ TEST_CASE("kvmsim replay: an edited seed or step bound is a mismatch; a searched
   const ProcessResult searched = kvmsim({"replay", found}, dir);
   CHECK(contains(searched.out, "replay matches the recording"));
   CHECK(contains(searched.out, "(seed 0 not checked: the schedule comes from explore:1)\n"));
+}
 
 TEST_CASE("trace_from_json reads an edited trace; check_trace_hashes and read_trace refuse it") {
   testutil::TempDir dir;
-  json doc = sim::read_json_file(testutil::trace_path());
+  json doc = sim::read_json_file(testutil::trace_path(), sim::kTraceInput);
   const std::string value = doc["events"][0]["value"].get<std::string>();
   doc["events"][0]["value"] = value + " (edited)";
   const std::string path = dir.file("edited.json");

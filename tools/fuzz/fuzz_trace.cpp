@@ -61,7 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // What the CLI reports as bad input (exit 2) is a correct answer; any
   // other exception escapes and is a finding.
   try {
-    const nlohmann::json doc = sim::read_json_file(file.path());
+    const nlohmann::json doc = sim::read_json_file(file.path(), sim::kTraceInput);
     const sim::Trace t = sim::trace_from_json(doc, file.path());
     // A trace whose hashes do not match is refused; but anyone can record
     // the hashes of what they edited, so what follows runs either way.
