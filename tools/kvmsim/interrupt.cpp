@@ -33,6 +33,14 @@ void catch_interrupt() {
   action.sa_flags = SA_RESTART;
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+  // Delivered from now on: a parent that started kvmsim with them blocked
+  // (so that a signal sent before this point waits instead of killing it,
+  // as the tests do) gets them handled.
+  sigset_t both;
+  sigemptyset(&both);
+  sigaddset(&both, SIGINT);
+  sigaddset(&both, SIGTERM);
+  pthread_sigmask(SIG_UNBLOCK, &both, nullptr);
 }
 
 const std::atomic<bool>& interrupted() { return g_interrupted; }
