@@ -143,6 +143,9 @@ nlohmann::json read_json_file(const std::string& path, InputLimit limit) {
     return nlohmann::json::parse(text, ParseGuard(path));
   } catch (const nlohmann::json::parse_error& e) {
     throw InputError(fmt::format("{}: invalid JSON: {}", path, e.what()));
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number no double holds (1e999): the parser throws out_of_range.
+    throw InputError(fmt::format("{}: a number out of range: {}", path, e.what()));
   }
 }
 

@@ -145,6 +145,18 @@ TEST_CASE("only regular files are read, up to a size limit named in the error") 
   check_refused(run_on(padded), padded + ": /x: unknown member", dir);
 }
 
+// Found by the scenario fuzz target (tools/fuzz/corpus/scenario/
+// crash-number-overflow-uncaught): the parser's out_of_range escaped as exit 3
+// with no file named.
+TEST_CASE("a number no double holds is bad input naming the file") {
+  testutil::TempDir dir;
+  const std::string huge = write(dir, "huge.json", R"({"name": 1e999})");
+  check_refused({"run", huge, "--variant", "v3.16", "--seed", "1"}, huge + ": a number out of range",
+                dir);
+  const std::string variants = write(dir, "v.json", R"({"format": "kvmsim-variants", "version": 1e999})");
+  check_refused({"variants", "--variants-file", variants}, variants + ": a number out of range", dir);
+}
+
 TEST_CASE("a member named twice in one object is refused, in every input") {
   testutil::TempDir dir;
   const std::string twice = "member given twice in one object";
