@@ -19,15 +19,10 @@
 
 using nlohmann::json;
 using testutil::contains;
+using testutil::kvmsim;
 using testutil::ProcessResult;
 
 namespace {
-
-ProcessResult kvmsim(const std::vector<std::string>& args, const testutil::TempDir& dir) {
-  std::vector<std::string> argv = {testutil::kvmsim_bin()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return testutil::run_process(argv, dir);
-}
 
 // Refused as bad input, with `message` in the error, and nothing run.
 void check_refused(const std::vector<std::string>& args, const std::string& message,

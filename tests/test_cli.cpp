@@ -30,12 +30,7 @@ using testutil::ProcessResult;
 
 namespace {
 
-ProcessResult kvmsim(const std::vector<std::string>& args, const testutil::TempDir& dir,
-                     const std::string& cwd = "") {
-  std::vector<std::string> argv = {testutil::kvmsim_bin()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return testutil::run_process(argv, dir, cwd);
-}
+using testutil::kvmsim;
 
 json good_scenario() { return json::parse(testutil::read_file(testutil::scenario_path())); }
 

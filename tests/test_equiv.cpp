@@ -23,15 +23,10 @@
 
 using nlohmann::json;
 using testutil::contains;
+using testutil::kvmsim;
 using testutil::ProcessResult;
 
 namespace {
-
-ProcessResult kvmsim(const std::vector<std::string>& args, const testutil::TempDir& dir) {
-  std::vector<std::string> argv = {testutil::kvmsim_bin()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return testutil::run_process(argv, dir);
-}
 
 uint64_t default_seed_count(const model::Scenario& s) {
   return s.exploration.seed_end - s.exploration.seed_begin + 1;

@@ -440,12 +440,7 @@ TEST_CASE("spinning threads: the search is fair and never runs into the step bou
 namespace {
 
 using testutil::contains;
-
-testutil::ProcessResult kvmsim(const std::vector<std::string>& args, const testutil::TempDir& d) {
-  std::vector<std::string> argv{testutil::kvmsim_bin()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return testutil::run_process(argv, d);
-}
+using testutil::kvmsim;
 
 }  // namespace
 

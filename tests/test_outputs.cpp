@@ -29,11 +29,6 @@ using testutil::contains;
 using testutil::ProcessResult;
 using testutil::TempDir;
 
-ProcessResult run_kvmsim(std::vector<std::string> args, const TempDir& dir) {
-  args.insert(args.begin(), testutil::kvmsim_bin());
-  return testutil::run_process(args, dir);
-}
-
 std::vector<std::string> names_in(const std::string& dir) {
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
@@ -111,7 +106,7 @@ TEST_CASE("write_file_atomically: through a symbolic link, the file it names is 
 
 TEST_CASE("render -o /dev/full: exit 3 with the reason, and the device stays a device") {
   TempDir dir;
-  const ProcessResult r = run_kvmsim({"render", testutil::trace_path(), "-o", "/dev/full"}, dir);
+  const ProcessResult r = testutil::kvmsim({"render", testutil::trace_path(), "-o", "/dev/full"}, dir);
   CHECK(r.exit_code == 3);
   CHECK(r.err == "kvmsim: error: /dev/full: cannot write: No space left on device\n");
   CHECK(is_char_device("/dev/full"));
@@ -154,21 +149,21 @@ TEST_CASE("an output that cannot be written: exit 3 naming the option, before an
   for (const Case& c : cases) {
     std::vector<std::string> args = sweep;
     args.insert(args.end(), c.args.begin(), c.args.end());
-    const ProcessResult r = run_kvmsim(args, dir);
+    const ProcessResult r = testutil::kvmsim(args, dir);
     CAPTURE(c.args.front());
     CHECK(r.exit_code == 3);
     CHECK(r.err == "kvmsim: error: " + c.err + "\n");
     CHECK(r.out.empty());
   }
-  const ProcessResult run = run_kvmsim({"run", scenario, "--variant", "v3.16", "--seed", "1",
+  const ProcessResult run = testutil::kvmsim({"run", scenario, "--variant", "v3.16", "--seed", "1",
                                     "--trace", missing}, dir);
   CHECK(run.exit_code == 3);
   CHECK(run.err == "kvmsim: error: --trace: " + missing + ": cannot write: No such file or directory\n");
   CHECK(run.out.empty());
-  const ProcessResult min = run_kvmsim({"minimize", testutil::trace_path(), "-o", missing}, dir);
+  const ProcessResult min = testutil::kvmsim({"minimize", testutil::trace_path(), "-o", missing}, dir);
   CHECK(min.exit_code == 3);
   CHECK(min.out.empty());
-  const ProcessResult x = run_kvmsim({"explore", scenario, "--variant", "v3.16", "--trace", missing}, dir);
+  const ProcessResult x = testutil::kvmsim({"explore", scenario, "--variant", "v3.16", "--trace", missing}, dir);
   CHECK(x.exit_code == 3);
   CHECK(x.out.empty());
 }
@@ -204,7 +199,7 @@ TEST_CASE("an output that is an input: exit 2, and the input is intact") {
        "--junit: " + dir.path() + "/./r.json: is also the output of --report"},
   };
   for (const Case& c : cases) {
-    const ProcessResult r = run_kvmsim(c.args, dir);
+    const ProcessResult r = testutil::kvmsim(c.args, dir);
     CAPTURE(r.err);
     CHECK(r.exit_code == 2);
     CHECK(contains(r.err, "kvmsim: error: " + c.err));
@@ -221,10 +216,10 @@ TEST_CASE("sweep --resume R --report R: the report is updated in place") {
   std::vector<std::string> first = sweep;
   first.insert(first.end(), {"--shard", "1/1", "--report", report});
   // A finished report resumes to itself: nothing left to run.
-  REQUIRE(run_kvmsim(first, dir).exit_code == 0);
+  REQUIRE(testutil::kvmsim(first, dir).exit_code == 0);
   std::vector<std::string> again = first;
   again.insert(again.end(), {"--resume", report});
-  const ProcessResult r = run_kvmsim(again, dir);
+  const ProcessResult r = testutil::kvmsim(again, dir);
   CHECK(r.exit_code == 0);
   CHECK(r.err.empty());
   CHECK(json_executions(report) == 100);

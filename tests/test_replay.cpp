@@ -47,17 +47,12 @@ using sim::Divergence;
 using sim::StepLabel;
 using sim::ThreadId;
 using testutil::contains;
+using testutil::kvmsim;
 using testutil::ProcessResult;
 
 namespace {
 
 const std::string kTool = "kvmsim test";
-
-ProcessResult kvmsim(const std::vector<std::string>& args, const testutil::TempDir& dir) {
-  std::vector<std::string> argv = {testutil::kvmsim_bin()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return testutil::run_process(argv, dir);
-}
 
 struct Replayed {
   sim::Trace trace;

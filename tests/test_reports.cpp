@@ -21,13 +21,9 @@ namespace {
 
 using nlohmann::json;
 using testutil::contains;
+using testutil::kvmsim;
 using testutil::ProcessResult;
 using testutil::TempDir;
-
-ProcessResult kvmsim(std::vector<std::string> args, const TempDir& dir) {
-  args.insert(args.begin(), testutil::kvmsim_bin());
-  return testutil::run_process(args, dir);
-}
 
 // Sweeps seeds 0..9 of the MMIO scenario at v3.17 with --check-determinism
 // into `report`, with `extra` options.

@@ -496,13 +496,6 @@ TEST_CASE("junit: what kvmsim sweep --junit writes is what its --json says, for 
 
 namespace {
 
-testutil::ProcessResult kvmsim_run(const std::vector<std::string>& args,
-                                   const testutil::TempDir& dir) {
-  std::vector<std::string> argv = {testutil::kvmsim_bin()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return testutil::run_process(argv, dir);
-}
-
 // The rule, printed once under the verdict line when it excused a kind.
 const char* const kRule =
     "expected kind(s) not seen: a scenario requires its kinds only over its own seeds under its "
@@ -515,8 +508,8 @@ TEST_CASE("sweep output: a must-kind not seen in a narrow range is reported, not
   const std::string sc = testutil::scenario_path();  // stale-mmio at v3.16 over 0..999
   // Seed 1 is clean at v3.16 (its own run says so).
   REQUIRE(testutil::contains(
-      kvmsim_run({"run", sc, "--variant", "v3.16", "--seed", "1"}, dir).out, "verdict: clean"));
-  auto r = kvmsim_run({"sweep", sc, "--variant", "v3.16", "--seeds", "1"}, dir);
+      testutil::kvmsim({"run", sc, "--variant", "v3.16", "--seed", "1"}, dir).out, "verdict: clean"));
+  auto r = testutil::kvmsim({"sweep", sc, "--variant", "v3.16", "--seeds", "1"}, dir);
   CAPTURE(r.out);
   CHECK(r.exit_code == 0);
   CHECK(testutil::contains(
@@ -527,7 +520,7 @@ TEST_CASE("sweep output: a must-kind not seen in a narrow range is reported, not
   CHECK(testutil::contains(r.out, " stale-mmio     yes "));
 
   // Under another strategy even the promised seeds promise nothing.
-  r = kvmsim_run({"sweep", sc, "--variant", "v3.16", "--seeds", "1", "--strategy", "pct:2"}, dir);
+  r = testutil::kvmsim({"sweep", sc, "--variant", "v3.16", "--seeds", "1", "--strategy", "pct:2"}, dir);
   CAPTURE(r.out);
   CHECK(r.exit_code == 0);
   static const std::regex other(
@@ -536,7 +529,7 @@ TEST_CASE("sweep output: a must-kind not seen in a narrow range is reported, not
   CHECK(std::regex_search(r.out, other));
 
   // Over the promised seeds nothing is excused: the kind shows up.
-  r = kvmsim_run({"sweep", sc, "--variant", "v3.16"}, dir);
+  r = testutil::kvmsim({"sweep", sc, "--variant", "v3.16"}, dir);
   CHECK(r.exit_code == 0);
   CHECK_FALSE(testutil::contains(r.out, "not seen"));
 }
@@ -553,7 +546,7 @@ TEST_CASE("sweep output: not seen per variant, and the shards of the promise jud
   const std::string sc = dir.file("wrong.json");
   testutil::write_file(sc, j.dump(1));
 
-  auto r = kvmsim_run({"sweep", sc, "--seeds", "0..99"}, dir);
+  auto r = testutil::kvmsim({"sweep", sc, "--seeds", "0..99"}, dir);
   CAPTURE(r.out);
   CHECK(r.exit_code == 0);
   // v3.16 finds it in 0..99; the other two share one line.
@@ -564,14 +557,14 @@ TEST_CASE("sweep output: not seen per variant, and the shards of the promise jud
   // Each shard of the promised seeds alone: not seen; merged: a failure.
   for (const char* shard : {"1/2", "2/2"}) {
     CAPTURE(shard);
-    r = kvmsim_run({"sweep", sc, "--variant", "v3.17", "--shard", shard, "--report",
+    r = testutil::kvmsim({"sweep", sc, "--variant", "v3.17", "--shard", shard, "--report",
                     dir.file(std::string("shard") + shard[0] + ".json")},
                    dir);
     CAPTURE(r.out);
     CHECK(r.exit_code == 0);
     CHECK(testutil::contains(r.out, "not seen"));
   }
-  r = kvmsim_run({"merge", dir.file("shard1.json"), dir.file("shard2.json")}, dir);
+  r = testutil::kvmsim({"merge", dir.file("shard1.json"), dir.file("shard2.json")}, dir);
   CAPTURE(r.out);
   CHECK(r.exit_code == 1);
   CHECK(testutil::contains(r.out, " stale-mmio     NO "));
@@ -586,7 +579,7 @@ TEST_CASE("sweep output: a kind neither must nor may fails on any range; a may-k
   j["expect"].erase(j["expect"].begin() + 1, j["expect"].end());
   const std::string clean = dir.file("clean.json");
   testutil::write_file(clean, j.dump(1));
-  auto r = kvmsim_run({"sweep", clean, "--seeds", "0"}, dir);
+  auto r = testutil::kvmsim({"sweep", clean, "--seeds", "0"}, dir);
   CAPTURE(r.out);
   CHECK(r.exit_code == 1);
   CHECK(testutil::ends_with(r.out, "\nFAILED: ee3d1570b586-mmio-cache-generation at v3.16\n"));
@@ -596,7 +589,7 @@ TEST_CASE("sweep output: a kind neither must nor may fails on any range; a may-k
   testutil::write_file(may, j.dump(1));
   for (const char* seeds : {"0", "0..999"}) {
     CAPTURE(seeds);
-    r = kvmsim_run({"sweep", may, "--seeds", seeds}, dir);
+    r = testutil::kvmsim({"sweep", may, "--seeds", seeds}, dir);
     CAPTURE(r.out);
     CHECK(r.exit_code == 0);
     CHECK(testutil::contains(r.out, " clean, may stale-mmio yes "));
@@ -630,10 +623,10 @@ TEST_CASE("sweep output: --variant runs a state the scenario expects nothing of,
 
   // What it finds at v3.16 is what the scenario that expects it finds,
   // with "-" for its expectation and its OK.
-  const auto expected = kvmsim_run({"sweep", original, "--variant", "v3.16"}, dir);
+  const auto expected = testutil::kvmsim({"sweep", original, "--variant", "v3.16"}, dir);
   const std::string judged = row_of(expected.out, "v3.16");
   REQUIRE(testutil::contains(judged, " stale-mmio     yes "));
-  auto r = kvmsim_run({"sweep", sc, "--variant", "v3.16"}, dir);
+  auto r = testutil::kvmsim({"sweep", sc, "--variant", "v3.16"}, dir);
   CAPTURE(r.out);
   CAPTURE(r.err);
   CHECK(r.exit_code == 0);
@@ -646,17 +639,17 @@ TEST_CASE("sweep output: --variant runs a state the scenario expects nothing of,
   CHECK_FALSE(testutil::contains(r.out, "not seen"));
 
   // The variants it expects something of are still judged: OK "yes".
-  r = kvmsim_run({"sweep", sc, "--variant", "v3.17"}, dir);
+  r = testutil::kvmsim({"sweep", sc, "--variant", "v3.17"}, dir);
   CHECK(r.exit_code == 0);
   CHECK(testutil::contains(row_of(r.out, "v3.17"), " clean          yes "));
   CHECK(testutil::ends_with(r.out, "\nall scenarios as expected\n"));
   // Without --variant only those run.
-  r = kvmsim_run({"sweep", sc, "--seeds", "0..9"}, dir);
+  r = testutil::kvmsim({"sweep", sc, "--seeds", "0..9"}, dir);
   CHECK(r.exit_code == 0);
   CHECK(row_of(r.out, "v3.16").empty());
   CHECK(testutil::ends_with(r.out, "\nall scenarios as expected\n"));
   // One scenario expects v3.16, one does not: each said for what it is.
-  r = kvmsim_run({"sweep", original, sc, "--variant", "v3.16", "--seeds", "0..9"}, dir);
+  r = testutil::kvmsim({"sweep", original, sc, "--variant", "v3.16", "--seeds", "0..9"}, dir);
   CHECK(r.exit_code == 0);
   CHECK(testutil::ends_with(r.out,
                             "\n1 variant(s) as expected, 1 run without an expectation\n"));
@@ -665,12 +658,12 @@ TEST_CASE("sweep output: --variant runs a state the scenario expects nothing of,
   wrong["expect"][0]["verdict"] = "clean";
   const std::string wrong_path = dir.file("wrong.json");
   testutil::write_file(wrong_path, wrong.dump(1));
-  r = kvmsim_run({"sweep", wrong_path, sc, "--variant", "v3.16", "--seeds", "0..9"}, dir);
+  r = testutil::kvmsim({"sweep", wrong_path, sc, "--variant", "v3.16", "--seeds", "0..9"}, dir);
   CHECK(r.exit_code == 1);
   CHECK(testutil::ends_with(r.out, "\nFAILED: ee3d1570b586-mmio-cache-generation at v3.16\n"));
 
   SUBCASE("--json: expected and ok null, and the sweep ok") {
-    r = kvmsim_run({"sweep", sc, "--variant", "v3.16", "--seeds", "0..99", "--json"}, dir);
+    r = testutil::kvmsim({"sweep", sc, "--variant", "v3.16", "--seeds", "0..99", "--json"}, dir);
     CHECK(r.exit_code == 0);
     const nlohmann::json doc = nlohmann::json::parse(r.out);
     CHECK(doc["ok"] == true);
@@ -684,20 +677,20 @@ TEST_CASE("sweep output: --variant runs a state the scenario expects nothing of,
     CHECK(v["not_seen"] == nlohmann::json::array());
   }
   SUBCASE("--matrix marks the cell") {
-    r = kvmsim_run({"sweep", sc, "--variant", "v3.16", "--seeds", "0..99", "--matrix"}, dir);
+    r = testutil::kvmsim({"sweep", sc, "--variant", "v3.16", "--seeds", "0..99", "--matrix"}, dir);
     CHECK(r.exit_code == 0);
     CHECK(testutil::contains(r.out, "| ee3d1570b586-mmio-cache-generation | stale-mmio (no "
                                     "expectation) |  |"));
   }
   SUBCASE("shards' reports merge into the whole run; JUnit skips it; --report-dir reports it") {
     for (const char* shard : {"1/2", "2/2"}) {
-      r = kvmsim_run({"sweep", sc, "--variant", "v3.16", "--shard", shard, "--report",
+      r = testutil::kvmsim({"sweep", sc, "--variant", "v3.16", "--shard", shard, "--report",
                       dir.file(std::string("shard") + shard[0] + ".json")},
                      dir);
       CHECK(r.exit_code == 0);
     }
     const std::string xml = dir.file("merged.xml");
-    r = kvmsim_run({"merge", dir.file("shard1.json"), dir.file("shard2.json"), "--junit", xml},
+    r = testutil::kvmsim({"merge", dir.file("shard1.json"), dir.file("shard2.json"), "--junit", xml},
                    dir);
     CAPTURE(r.out);
     CHECK(r.exit_code == 0);
@@ -711,11 +704,11 @@ TEST_CASE("sweep output: --variant runs a state the scenario expects nothing of,
     nlohmann::json report = nlohmann::json::parse(testutil::read_file(dir.file("shard1.json")));
     report["scenarios"][0]["variants"][0]["ok"] = true;
     testutil::write_file(dir.file("edited.json"), report.dump(1));
-    r = kvmsim_run({"merge", dir.file("edited.json")}, dir);
+    r = testutil::kvmsim({"merge", dir.file("edited.json")}, dir);
     CHECK(r.exit_code == 2);
     CHECK(testutil::contains(r.err, "/scenarios/0/variants/0/ok"));
 
-    r = kvmsim_run({"sweep", sc, "--variant", "v3.16", "--seeds", "0..9", "--report-dir",
+    r = testutil::kvmsim({"sweep", sc, "--variant", "v3.16", "--seeds", "0..9", "--report-dir",
                     dir.file("html")},
                    dir);
     CHECK(r.exit_code == 0);
@@ -742,11 +735,11 @@ TEST_CASE("README.md shows a sweep of a state the scenario expects nothing of as
 TEST_CASE("sweep output: --variant of an unknown state, or one the scenario cannot run at, is "
           "bad input") {
   testutil::TempDir dir;
-  auto r = kvmsim_run({"sweep", testutil::scenario_path(), "--variant", "v9.99"}, dir);
+  auto r = testutil::kvmsim({"sweep", testutil::scenario_path(), "--variant", "v9.99"}, dir);
   CHECK(r.exit_code == 2);
   CHECK(r.out.empty());
   CHECK(testutil::contains(r.err, "unknown variant 'v9.99' (known: v3.16, v3.17, "));
-  r = kvmsim_run({"sweep", testutil::source_root() + "/scenarios/152482580a1b-wrap-zap-before-publish.json",
+  r = testutil::kvmsim({"sweep", testutil::source_root() + "/scenarios/152482580a1b-wrap-zap-before-publish.json",
                   "--variant", "v3.16"},
                  dir);
   CHECK(r.exit_code == 2);

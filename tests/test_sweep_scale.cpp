@@ -28,16 +28,12 @@ namespace {
 
 using nlohmann::json;
 using testutil::contains;
+using testutil::kvmsim;
 using testutil::ProcessResult;
 using testutil::TempDir;
 using testutil::spawn;
 using testutil::wait_exit_code;
 using Seeds = model::SeedIntervals;
-
-ProcessResult kvmsim(std::vector<std::string> args, const TempDir& dir) {
-  args.insert(args.begin(), testutil::kvmsim_bin());
-  return testutil::run_process(args, dir);
-}
 
 std::string scenarios_dir() { return testutil::source_root() + "/scenarios"; }
 
@@ -630,9 +626,7 @@ TEST_CASE("the README's exploring section shows what kvmsim prints") {
       {{"bisect", "scenarios/e1359e2beb8b-stale-mmio-spte-after-wrap.json"}, ""},
   };
   for (const auto& [args, shown_output] : commands) {
-    std::vector<std::string> argv{testutil::kvmsim_bin()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    const ProcessResult r = testutil::run_process(argv, dir, testutil::source_root());
+    const ProcessResult r = kvmsim(args, dir, testutil::source_root());
     std::string out = r.out;
     // The README names the output file as a user would type it.
     if (!shown_output.empty())

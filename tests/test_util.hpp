@@ -147,6 +147,15 @@ inline ProcessResult run_process(const std::vector<std::string>& argv, const Tem
   return r;
 }
 
+// kvmsim (the binary under test) with `args`, its outputs captured in
+// `dir`, run in `cwd` (default: the test's).
+inline ProcessResult kvmsim(const std::vector<std::string>& args, const TempDir& dir,
+                            const std::string& cwd = "") {
+  std::vector<std::string> argv = {kvmsim_bin()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_process(argv, dir, cwd);
+}
+
 // Starts argv (argv[0] a path) with stdout and stderr to files; returns its pid.
 inline pid_t spawn(const std::vector<std::string>& argv, const std::string& out,
                    const std::string& err) {

@@ -22,18 +22,13 @@
 
 using nlohmann::json;
 using testutil::contains;
+using testutil::kvmsim;
 using testutil::ProcessResult;
 
 namespace {
 
 constexpr const char* kUndoState = "v6.1+undo-ecbcf030b456";
 constexpr const char* kPfncacheScenarioRel = "scenarios/982ed0de4753-pfncache-invalidation.json";
-
-ProcessResult kvmsim(const std::vector<std::string>& args, const testutil::TempDir& dir) {
-  std::vector<std::string> argv = {testutil::kvmsim_bin()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return testutil::run_process(argv, dir);
-}
 
 std::string undo_file() {
   return testutil::source_root() + "/docs/examples/undo-ecbcf030b456.json";

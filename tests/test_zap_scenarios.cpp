@@ -117,9 +117,7 @@ TEST_CASE("README.md shows the zap tables as kvmsim prints them today") {
        {std::vector<std::string>{"sweep", "scenarios/83cdb56864-zap-restarts.json", "--param",
                                  "pages=16,64,256,1024"},
         {"sweep", "scenarios/83cdb56864-zap-all-vs-faults.json"}}) {
-    std::vector<std::string> argv{testutil::kvmsim_bin()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    const testutil::ProcessResult r = testutil::run_process(argv, dir, testutil::source_root());
+    const testutil::ProcessResult r = testutil::kvmsim(args, dir, testutil::source_root());
     REQUIRE(r.exit_code == 0);
     // The growth table (or the variant table) is pasted as printed.
     const size_t from = r.out.find("metrics by parameter:") != std::string::npos
