@@ -154,6 +154,10 @@ const Feature& find_feature(const std::string& name, const std::string& where) {
       "{}: unknown feature '{}' ('kvmsim variants --features' lists them)", where, name));
 }
 
+std::string feature_value_text(const nlohmann::json& value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
 std::vector<const Feature*> differing_features(const Variant& a, const Variant& b) {
   std::vector<const Feature*> out;
   for (const Feature& f : all_features())

@@ -30,6 +30,9 @@ const std::vector<Feature>& all_features();
 // path, or the option) and the nearest known name otherwise.
 const Feature& find_feature(const std::string& name, const std::string& where);
 
+// A value as --feature and the tables spell it: enumerators and numbers bare.
+std::string feature_value_text(const nlohmann::json& value);
+
 // The features whose values differ between `a` and `b`, in table order.
 std::vector<const Feature*> differing_features(const Variant& a, const Variant& b);
 

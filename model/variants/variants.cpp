@@ -65,6 +65,12 @@ std::vector<Commit> read_commits(const sim::JsonIn& j) {
   return out;
 }
 
+// Sets each member of `features` (an object of NAME: VALUE) on `v`.
+void set_features(Variant& v, const sim::JsonIn& features) {
+  for (const auto& [key, value] : features.members())
+    find_feature(key, value.file() + ": " + value.pointer()).set(v, value);
+}
+
 // One state of a variants file. `known` holds every state before it (the
 // built-in ones and those read so far), which its base must be one of.
 Variant read_state(const sim::JsonIn& j, const std::vector<Variant>& known, bool builtin) {
@@ -106,9 +112,7 @@ Variant read_state(const sim::JsonIn& j, const std::vector<Variant>& known, bool
   if (j.has("proposed")) v.proposed = j.at("proposed").boolean();
   if (j.has("commits")) v.commits = read_commits(j.at("commits"));
   if (j.has("notes")) v.notes = read_notes(j.at("notes"));
-  if (j.has("features"))
-    for (const auto& [key, value] : j.at("features").members())
-      find_feature(key, value.file() + ": " + value.pointer()).set(v, value);
+  if (j.has("features")) set_features(v, j.at("features"));
   if (builtin) v.builtin = v.name;
   else v.file = j.file();
   return v;
@@ -212,15 +216,14 @@ void set_feature_overrides(const std::vector<std::string>& specs) {
 std::vector<std::string> feature_overrides() {
   std::vector<std::string> out;
   for (const Override& o : registry().overrides)
-    out.push_back(o.feature->name + "=" + (o.value.is_string() ? o.value.get<std::string>()
-                                                               : o.value.dump()));
+    out.push_back(o.feature->name + "=" + feature_value_text(o.value));
   return out;
 }
 
 std::string variant_definition_text(const nlohmann::json& definition) {
   std::vector<std::string> out;
   for (const auto& [name, value] : definition.at("features").items())
-    out.push_back(name + "=" + (value.is_string() ? value.get<std::string>() : value.dump()));
+    out.push_back(name + "=" + feature_value_text(value));
   return fmt::format("{} with {}", definition.at("base").get<std::string>(),
                      out.empty() ? "no change" : fmt::format("{}", fmt::join(out, " ")));
 }
@@ -250,8 +253,7 @@ const Variant& variant_of_trace(const std::string& name, const nlohmann::json& d
   if (!b) def.at("base").error(fmt::format("unknown state '{}' (known: {})", base, names(r.builtin)));
   Variant v = *b;
   v.name = name;
-  for (const auto& [key, value] : def.at("features").members())
-    find_feature(key, value.file() + ": " + value.pointer()).set(v, value);
+  set_features(v, def.at("features"));
   return r.from_traces.emplace_back(std::move(v));
 }
 

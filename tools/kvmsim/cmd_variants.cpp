@@ -31,11 +31,6 @@ std::string wrap(const std::string& text, size_t indent, size_t width) {
   return out;
 }
 
-// A value as a table shows it: enumerators and numbers bare.
-std::string value_text(const nlohmann::json& v) {
-  return v.is_string() ? v.get<std::string>() : v.dump();
-}
-
 nlohmann::json variant_json(const model::Variant& v, bool features) {
   nlohmann::json commits = nlohmann::json::array();
   for (const auto& c : v.commits) commits.push_back({{"id", c.id}, {"title", c.title}});
@@ -59,7 +54,7 @@ void print_features() {
   size_t w = 7, wv = 5;
   for (const model::Feature& f : model::all_features()) {
     w = std::max(w, f.name.size());
-    for (const model::Variant& v : states) wv = std::max(wv, value_text(f.get(v)).size());
+    for (const model::Variant& v : states) wv = std::max(wv, model::feature_value_text(f.get(v)).size());
   }
   fmt::print("{:<{}}  {:<{}}  {}\n", "FEATURE", w, "VALUE", wv, "STATES");
   for (const model::Feature& f : model::all_features()) {
@@ -69,7 +64,7 @@ void print_features() {
       while (j + 1 < states.size() && f.get(states[j + 1]) == f.get(states[i])) ++j;
       const std::string run =
           i == j ? states[i].name : fmt::format("{} .. {}", states[i].name, states[j].name);
-      fmt::print("{:<{}}  {:<{}}  {}\n", first ? f.name : "", w, value_text(f.get(states[i])), wv,
+      fmt::print("{:<{}}  {:<{}}  {}\n", first ? f.name : "", w, model::feature_value_text(f.get(states[i])), wv,
                  run);
       first = false;
       i = j + 1;
@@ -96,12 +91,12 @@ int print_diff(const model::Variant& a, const model::Variant& b, bool json) {
   size_t w = 7, wa = a.name.size();
   for (const model::Feature* f : diff) {
     w = std::max(w, f->name.size());
-    wa = std::max(wa, value_text(f->get(a)).size());
+    wa = std::max(wa, model::feature_value_text(f->get(a)).size());
   }
   fmt::print("{:<{}}  {:<{}}  {}\n", "FEATURE", w, a.name, wa, b.name);
   for (const model::Feature* f : diff)
-    fmt::print("{:<{}}  {:<{}}  {}\n", f->name, w, value_text(f->get(a)), wa,
-               value_text(f->get(b)));
+    fmt::print("{:<{}}  {:<{}}  {}\n", f->name, w, model::feature_value_text(f->get(a)), wa,
+               model::feature_value_text(f->get(b)));
   return 0;
 }
 
